@@ -1,0 +1,4 @@
+#[cfg(feature = "ssr")]
+pub mod charts;
+pub mod nav;
+pub mod store_table;

@@ -1,0 +1,4 @@
+//! The only components shipped to the browser. Keep them small.
+
+pub mod ready_badge;
+pub mod theme_toggle;

@@ -1,0 +1,55 @@
+use crate::components::store_table::StoreTable;
+use domain::ReadinessReport;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The stores' health with a latency chart (rendered by vendored ECharts).
+#[server(prefix = "/api")]
+pub async fn status_overview() -> Result<(ReadinessReport, String), ServerFnError> {
+    let stores = expect_context::<services::Stores>();
+    let report = services::readiness::check(&stores).await;
+    let chart = crate::components::charts::latency_chart(&report);
+    Ok((report, chart))
+}
+
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    let data = OnceResource::new(status_overview());
+    view! {
+        <Title text="System status" />
+        <header class="page-header">
+            <h1>"System status"</h1>
+            <p class="lead">"Each store this server uses, how it answers and how fast. The same data is served as JSON at "<a href="/readyz"><code>"/readyz"</code></a>"."</p>
+        </header>
+        <Suspense fallback=|| view! { <p>"Checking stores…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((report, chart)) => {
+                        let ready = report.ready;
+                        let checked = report.checked_at_label();
+                        view! {
+                            <div class=if ready { "banner banner-ok" } else { "banner banner-bad" } data-testid="status-banner">
+                                {if ready { "All stores are reachable." } else { "At least one store is unreachable." }}
+                                <small>" Checked " {checked} "."</small>
+                            </div>
+                            <div class="grid-2">
+                                <section class="card">
+                                    <h2>"Stores"</h2>
+                                    <StoreTable report />
+                                </section>
+                                <section class="card">
+                                    <h2>"Round-trip latency (ms)"</h2>
+                                    <div class="chart" data-echarts=chart role="img" aria-label="Latency per store in milliseconds"></div>
+                                </section>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => view! { <div class="banner banner-bad">{e.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <script src="/vendor/echarts.min.js" defer></script>
+        <script src="/charts.js" defer></script>
+    }
+}

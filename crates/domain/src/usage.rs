@@ -1,0 +1,51 @@
+use serde::{Deserialize, Serialize};
+
+/// One metered use of a resource by a project (traces ingested, test runs...).
+/// Times are Unix milliseconds, UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageEvent {
+    pub project_id: String,
+    pub kind: String,
+    pub quantity: u64,
+    pub time_ms: i64,
+}
+
+/// Sum of a kind of usage over one UTC day (`day` as YYYY-MM-DD).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyUsage {
+    pub day: String,
+    pub kind: String,
+    pub quantity: u64,
+}
+
+pub const MS_PER_DAY: i64 = 86_400_000;
+
+/// The UTC day containing `time_ms`, as YYYY-MM-DD (proleptic Gregorian).
+pub fn utc_day(time_ms: i64) -> String {
+    let days = time_ms.div_euclid(MS_PER_DAY);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_calendar_days() {
+        assert_eq!(utc_day(0), "1970-01-01");
+        assert_eq!(utc_day(MS_PER_DAY - 1), "1970-01-01");
+        assert_eq!(utc_day(-1), "1969-12-31");
+        assert_eq!(utc_day(1_709_164_800_000), "2024-02-29");
+        assert_eq!(utc_day(1_795_305_600_000), "2026-11-22");
+    }
+}

@@ -1,0 +1,10 @@
+//! SQLite adapters (embedded default). Primary and analytics data live in two
+//! files so each has its own migrations and write lock.
+
+mod analytics;
+mod connect;
+mod primary;
+
+pub use analytics::SqliteAnalyticsStore;
+pub use connect::connect;
+pub use primary::SqlitePrimaryStore;

@@ -1,0 +1,58 @@
+//! A fresh, empty (not yet migrated) analytics store per test.
+
+use async_trait::async_trait;
+use domain::{DailyUsage, UsageEvent};
+use services::{error::StoreResult, ports::AnalyticsStore};
+use std::sync::Arc;
+use store_clickhouse::{ClickHouseAnalyticsStore, ClickHouseConfig};
+use store_sqlite::SqliteAnalyticsStore;
+use tempfile::TempDir;
+
+/// A new SQLite file in a temporary folder, removed with the store.
+pub async fn sqlite_analytics() -> Arc<dyn AnalyticsStore> {
+    let dir = tempfile::Builder::new().prefix("ed-analytics-").tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("analytics.db").display());
+    let store = SqliteAnalyticsStore::connect(&url).await.expect("open SQLite analytics store");
+    Arc::new(InTempDir { store, _dir: dir })
+}
+
+/// A new database (created by the case's `migrate()`) on the ClickHouse server
+/// at `ED_TEST_CLICKHOUSE_URL` (HTTP, e.g. `http://127.0.0.1:8123`); fails when
+/// it is not set. Optional: `ED_TEST_CLICKHOUSE_USER`, `ED_TEST_CLICKHOUSE_PASSWORD`,
+/// `ED_TEST_CLICKHOUSE_VALIDATION=1` (modern servers only).
+pub async fn clickhouse_analytics() -> Arc<dyn AnalyticsStore> {
+    let config = ClickHouseConfig {
+        url: crate::required_env("ED_TEST_CLICKHOUSE_URL"),
+        database: crate::unique_name("ed_test"),
+        user: std::env::var("ED_TEST_CLICKHOUSE_USER").unwrap_or_default(),
+        password: std::env::var("ED_TEST_CLICKHOUSE_PASSWORD").unwrap_or_default(),
+        validation: std::env::var("ED_TEST_CLICKHOUSE_VALIDATION").is_ok_and(|v| v == "1" || v == "true"),
+    };
+    let store = ClickHouseAnalyticsStore::connect(config).expect("ClickHouse configuration");
+    Arc::new(store)
+}
+
+/// A store whose files live in a temporary folder deleted when it is dropped.
+struct InTempDir<S> {
+    store: S,
+    _dir: TempDir,
+}
+
+#[async_trait]
+impl<S: AnalyticsStore> AnalyticsStore for InTempDir<S> {
+    fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+    async fn migrate(&self) -> StoreResult<()> {
+        self.store.migrate().await
+    }
+    async fn ping(&self) -> StoreResult<()> {
+        self.store.ping().await
+    }
+    async fn record_usage(&self, events: &[UsageEvent]) -> StoreResult<()> {
+        self.store.record_usage(events).await
+    }
+    async fn usage_by_day(&self, project_id: &str, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>> {
+        self.store.usage_by_day(project_id, from_ms, to_ms).await
+    }
+}

@@ -1,0 +1,54 @@
+//! HTTP concerns outside Leptos: health and metrics endpoints, and the
+//! middleware stack every request goes through.
+
+pub mod health;
+pub mod metrics;
+pub mod security;
+
+use crate::startup::AppState;
+use axum::{
+    error_handling::HandleErrorLayer,
+    http::{HeaderName, Request, StatusCode},
+    response::IntoResponse,
+    BoxError, Router,
+};
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Wrap a finished router in the shared middleware, outermost first:
+/// request id, tracing span (carrying the id), metrics and slow-request
+/// warnings, security headers, timeout, body limit.
+pub fn wrap(router: Router, state: &AppState) -> Router {
+    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+    let metrics = state.metrics.clone();
+    let slow_ms = state.settings.server.slow_request_ms;
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(axum::middleware::from_fn(move |req, next| metrics::track(metrics.clone(), slow_ms, req, next)))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(HandleErrorLayer::new(handle_timeout))
+        .timeout(timeout)
+        .layer(RequestBodyLimitLayer::new(state.settings.server.body_limit_bytes));
+    router.layer(middleware)
+}
+
+async fn handle_timeout(err: BoxError) -> impl IntoResponse {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        (StatusCode::SERVICE_UNAVAILABLE, "The request took too long and was stopped. Please try again.")
+    } else {
+        tracing::error!(error = %err, "unhandled middleware error");
+        (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
+    }
+}

@@ -1,0 +1,232 @@
+//! Runtime settings: `Leptos.toml`, overridden by `ELASTICDASH__SECTION__KEY`
+//! environment variables (e.g. `ELASTICDASH__STORES__PRIMARY_URL`).
+
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::{net::SocketAddr, path::Path};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub log: LogSettings,
+    pub stores: StoreSettings,
+    pub auth: AuthSettings,
+    pub worker: WorkerSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    /// Where the built site (pkg/, vendor/, CSS) is served from.
+    pub site_root: String,
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+    /// Requests slower than this are logged as warnings.
+    pub slow_request_ms: u64,
+    /// Mark cookies Secure and use the `__Host-` prefix (turn on behind TLS).
+    pub secure_cookies: bool,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: "target/site".into(),
+            request_timeout_secs: 30,
+            body_limit_bytes: 10 * 1024 * 1024,
+            slow_request_ms: 1000,
+            secure_cookies: false,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info,sqlx=warn`.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { format: "text".into(), filter: "info,sqlx=warn,aws_config=warn,aws_smithy_runtime=warn".into() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// `sqlite://path` or `postgres://user:password@host:port/db`.
+    pub primary_url: String,
+    /// `sqlite://path` or ClickHouse `http(s)://host:port/database`.
+    pub analytics_url: String,
+    /// `file://folder` or `s3://bucket/optional/prefix`.
+    pub blob_url: String,
+    pub clickhouse: ClickHouseSettings,
+    pub s3: S3Settings,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            primary_url: "sqlite://data/elasticdash.db".into(),
+            analytics_url: "sqlite://data/analytics.db".into(),
+            blob_url: "file://data/blobs".into(),
+            clickhouse: ClickHouseSettings::default(),
+            s3: S3Settings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClickHouseSettings {
+    pub user: String,
+    pub password: Secret,
+    /// Row-type validation needs `RowBinaryWithNamesAndTypes`, which old
+    /// servers (18.16) lack; turn it on for modern ClickHouse.
+    pub validation: bool,
+}
+
+impl Default for ClickHouseSettings {
+    fn default() -> Self {
+        ClickHouseSettings { user: "default".into(), password: Secret::default(), validation: false }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct S3Settings {
+    /// Empty for AWS; e.g. `http://127.0.0.1:9000` for MinIO or s3s-fs.
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub path_style: bool,
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        S3Settings {
+            endpoint: String::new(),
+            region: "us-east-1".into(),
+            access_key_id: String::new(),
+            secret_access_key: Secret::default(),
+            path_style: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub session_idle_minutes: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings { argon2_memory_kib: 19 * 1024, argon2_iterations: 2, argon2_parallelism: 1, session_idle_minutes: 30 }
+    }
+}
+
+impl AuthSettings {
+    pub fn hash_cost(&self) -> services::passwords::HashCost {
+        services::passwords::HashCost {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSettings {
+    /// Run the background job worker inside `serve`.
+    pub enabled: bool,
+    pub lease_secs: u64,
+    pub poll_ms: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings { enabled: true, lease_secs: 60, poll_ms: 500 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain, e.g. a local relay) or `smtps://user:pass@host`.
+    pub smtp_url: Secret,
+    pub from: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings { smtp_url: Secret::new("smtp://127.0.0.1:25"), from: "ElasticDash <noreply@localhost>".into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Read `path` if it exists, then apply environment overrides.
+    pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+        let builder = config::Config::builder()
+            .add_source(config::File::from(path).format(config::FileFormat::Toml).required(false))
+            .add_source(config::Environment::with_prefix("ELASTICDASH").prefix_separator("__").separator("__").try_parsing(true));
+        let settings: Settings = builder.build().and_then(|c| c.try_deserialize()).map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        if self.auth.argon2_memory_kib < 19 * 1024 || self.auth.argon2_iterations < 2 {
+            return Err(SettingsError("auth: argon2 needs at least 19456 KiB of memory and 2 iterations".into()));
+        }
+        if self.worker.lease_secs < 5 {
+            return Err(SettingsError("worker.lease_secs must be at least 5".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_and_env_overrides_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Leptos.toml");
+        std::fs::write(&path, "[server]\naddr = \"127.0.0.1:4000\"\n[stores]\nblob_url = \"file:///tmp/x\"\n").unwrap();
+        let s = Settings::load(&path).unwrap();
+        assert_eq!(s.server.addr.port(), 4000);
+        assert_eq!(s.stores.blob_url, "file:///tmp/x");
+        assert_eq!(s.stores.primary_url, "sqlite://data/elasticdash.db");
+    }
+
+    #[test]
+    fn unknown_keys_and_weak_hashing_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Leptos.toml");
+        std::fs::write(&path, "[server]\nadress = \"x\"\n").unwrap();
+        assert!(Settings::load(&path).is_err());
+        std::fs::write(&path, "[auth]\nargon2_memory_kib = 1024\n").unwrap();
+        assert!(Settings::load(&path).is_err());
+    }
+}

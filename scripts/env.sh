@@ -41,6 +41,12 @@ server_bin() {
 
 # ---------------------------------------------------------------- logging and timing
 
+# usage [STATUS]: prints the calling script's header comment (its help) and exits.
+usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+  exit "${1:-0}"
+}
+
 _ED_T0=$(date +%s)
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }

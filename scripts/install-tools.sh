@@ -13,10 +13,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
-}
 
 # ---------------------------------------------------------------- rust
 

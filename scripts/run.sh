@@ -10,10 +10,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
-}
 
 main() {
   local release=0 profile=debug build_args=() install_args=(--for run)
@@ -47,10 +43,14 @@ main() {
 
   local addr="${ELASTICDASH__SERVER__ADDR:-127.0.0.1:3000}"
   local rel_bin="${bin/#"$HOME"/\~}"
+  local stores="$ROOT/data (SQLite primary + analytics, local blob folder)"
+  if [[ -n "${ELASTICDASH__STORES__PRIMARY_URL:-}${ELASTICDASH__STORES__ANALYTICS_URL:-}${ELASTICDASH__STORES__BLOB_URL:-}" ]]; then
+    stores="as set by the ELASTICDASH__STORES__* variables (the server logs the backends)"
+  fi
   cat >&2 <<EOF
 
   ElasticDash is starting on   http://$addr
-  Data lives in                $ROOT/data (SQLite primary + analytics, local blob folder)
+  Data lives in                $stores
   Create the first admin with  scripts/run.sh create-admin --email you@example.com
                           (or  $rel_bin create-admin --email you@example.com)
   Health: /healthz  readiness: /readyz  metrics: /metrics     Stop with Ctrl-C.

@@ -18,10 +18,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 source "$ROOT/scripts/services.sh"
 
-usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
-}
 
 TEST_LOGS="$ROOT/target/test-logs"
 BACKENDS=(sqlite postgres clickhouse local s3)
@@ -189,18 +185,22 @@ e2e() {
     node --test --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" "$ROOT/end2end/tests" 2>&1 | tee "$logfile" || rc=$?
   kill_pid "$SERVER_PID" "elasticdash server ($mode)"
-  local pass fail
-  pass=$(awk '/^# pass /{print $3}' "$tap" 2>/dev/null | tail -n 1)
-  fail=$(awk '/^# fail /{print $3}' "$tap" 2>/dev/null | tail -n 1)
-  pass=${pass:-0}
-  fail=${fail:-0}
-  if ((rc != 0 && fail == 0)); then fail=1; fi
-  count "e2e $mode" "$pass" "$fail"
-  if ((fail > 0)); then
-    local t
-    while IFS= read -r t; do FAILED_NAMES+=("e2e $mode: $t"); done < <(sed -n 's/^ *not ok [0-9]* - //p' "$tap" 2>/dev/null)
-    ((rc == 0)) || [[ -s "$tap" ]] || FAILED_NAMES+=("e2e $mode: node --test exited $rc (see ${logfile#"$ROOT"/})")
+  # TAP: top-level "ok N - name" / "not ok N - name"; counted from those lines so that a run cut
+  # short (timeout, crash) still reports what finished.
+  local pass fail t
+  pass=$(grep -c '^ok ' "$tap" 2>/dev/null) || true
+  fail=$(grep -c '^not ok ' "$tap" 2>/dev/null) || true
+  pass=${pass:-0} fail=${fail:-0}
+  while IFS= read -r t; do FAILED_NAMES+=("e2e $mode: $t"); done < <(sed -n 's/^not ok [0-9]* - //p' "$tap" 2>/dev/null)
+  if ((rc != 0 && fail == 0)); then
+    fail=1
+    if ((rc == 124)); then
+      FAILED_NAMES+=("e2e $mode: timed out after ${ED_E2E_TIMEOUT:-10m} (see ${logfile#"$ROOT"/})")
+    else
+      FAILED_NAMES+=("e2e $mode: node --test exited $rc (see ${logfile#"$ROOT"/})")
+    fi
   fi
+  count "e2e $mode" "$pass" "$fail"
   return "$rc"
 }
 

@@ -45,18 +45,21 @@ fn backend_err(e: StoreError) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
-fn encode(record: &Record) -> session_store::Result<(Vec<u8>, i64)> {
+/// The stored bytes, the expiry, and the signed-in user's id (copied out of
+/// the data so a user's sessions can be listed and revoked).
+fn encode(record: &Record) -> session_store::Result<(Vec<u8>, i64, Option<&str>)> {
     let bytes = serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
     let expires_ms = (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64;
-    Ok((bytes, expires_ms))
+    let user_id = record.data.get("user_id").and_then(|v| v.as_str());
+    Ok((bytes, expires_ms, user_id))
 }
 
 #[async_trait]
 impl SessionStore for PrimarySessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         loop {
-            let (bytes, expires_ms) = encode(record)?;
-            match self.0.create_session(&record.id.to_string(), &bytes, expires_ms).await {
+            let (bytes, expires_ms, user_id) = encode(record)?;
+            match self.0.create_session(&record.id.to_string(), user_id, &bytes, expires_ms).await {
                 // An id collision: draw another one.
                 Err(StoreError::Conflict(_)) => record.id = Id::default(),
                 other => return other.map_err(backend_err),
@@ -65,8 +68,8 @@ impl SessionStore for PrimarySessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let (bytes, expires_ms) = encode(record)?;
-        self.0.save_session(&record.id.to_string(), &bytes, expires_ms).await.map_err(backend_err)
+        let (bytes, expires_ms, user_id) = encode(record)?;
+        self.0.save_session(&record.id.to_string(), user_id, &bytes, expires_ms).await.map_err(backend_err)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

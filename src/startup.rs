@@ -24,6 +24,7 @@ pub struct AppState {
     pub stores: Stores,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
+    pub key_cache: Arc<services::api_keys::KeyCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -131,11 +132,16 @@ pub fn build_app(state: AppState) -> Router {
     let leptos = state.leptos.clone();
     let provide_stores = move || provide_context(stores.clone());
     let sessions = PrimarySessionStore::layer(state.stores.primary.clone(), &state.settings);
+    // Layers wrap what is above them: sessions, then the user, then the routes.
     let router = Router::new()
         .merge(http::health::routes())
+        .merge(http::forms::routes())
+        .merge(http::audit_export::routes())
         .leptos_routes_with_context(&state, routes, provide_stores.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_stores, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::auth::load_user))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(http::csrf::same_origin_only))
         .with_state(state.clone());
     http::wrap(router, &state)
 }
@@ -166,6 +172,7 @@ impl Server {
             stores: stores.clone(),
             metrics: Arc::new(Metrics::default()),
             settings: Arc::new(settings.clone()),
+            key_cache: Arc::new(services::api_keys::KeyCache::new(Duration::from_secs(60))),
         };
         let worker = settings.worker.enabled.then(|| Worker::new(stores.primary.clone(), &settings.worker));
         Ok(Server {

@@ -97,8 +97,10 @@ async fn unknown_pages_get_a_rendered_404() {
 #[tokio::test]
 async fn area_pages_and_status_page_render() {
     let app = spawn_app().await;
+    common::add_user(&app, "ada@example.com", domain::GlobalRole::Admin).await;
+    let client = common::sign_in(&app, "ada@example.com", common::PASSWORD).await;
     for path in ["/projects", "/traces", "/tests", "/knowledge-base", "/datasets", "/dashboards", "/admin"] {
-        let res = app.get(path).await;
+        let res = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert!(res.text().await.unwrap().contains("aria-current=\"page\""), "{path} marks its nav link");
     }

@@ -1,6 +1,10 @@
 //! HTTP concerns outside Leptos: health and metrics endpoints, and the
 //! middleware stack every request goes through.
 
+pub mod audit_export;
+pub mod auth;
+pub mod csrf;
+pub mod forms;
 pub mod health;
 pub mod metrics;
 pub mod security;

@@ -83,3 +83,69 @@ impl TestApp {
         }
     }
 }
+
+/// A browser-like client: keeps cookies, sends our Origin (as a browser
+/// does on form posts), does not follow redirects.
+pub fn browser(app: &TestApp) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", app.base.parse().unwrap());
+    reqwest::Client::builder().cookie_store(true).default_headers(headers).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A user straight in the store (no forced password change).
+pub async fn add_user(app: &TestApp, email: &str, role: domain::GlobalRole) -> services::ports::User {
+    let cost = services::passwords::HashCost::default();
+    let new = services::ports::NewUser {
+        email: domain::Email::parse(email).unwrap(),
+        name: email.split('@').next().unwrap().to_owned(),
+        password_hash: services::passwords::hash(PASSWORD, cost),
+        role,
+        must_change_password: false,
+    };
+    app.stores.primary.create_user(new, services::clock::now_ms()).await.unwrap()
+}
+
+/// Sign in through the login form; panics unless it succeeds.
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let client = browser(app);
+    let res = client.post(app.url("/auth/login")).form(&[("email", email), ("password", password)]).send().await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(!to.starts_with("/login"), "sign-in of {email} failed (redirected to {to})");
+    client
+}
+
+/// Follow a form's redirect and return the page's flash message.
+pub async fn flash_after(app: &TestApp, client: &reqwest::Client, res: reqwest::Response) -> String {
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER, "forms answer with a redirect");
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let html = client.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+    flash_of(&html)
+}
+
+/// The text of `[data-testid=flash]` in a page, or "".
+pub fn flash_of(html: &str) -> String {
+    let Some(at) = html.find("data-testid=\"flash\"") else { return String::new() };
+    let tag_start = html[..at].rfind('<').unwrap();
+    let tag_end = at + html[at..].find('>').unwrap();
+    let kind = if html[tag_start..tag_end].contains("banner-ok") { "ok: " } else { "error: " };
+    let body = &html[tag_end + 1..];
+    let end = body.find("</div>").unwrap_or(body.len());
+    format!("{kind}{}", strip_tags(&body[..end]))
+}
+
+fn strip_tags(s: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&").replace("&quot;", "\"").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
+}

@@ -7,6 +7,7 @@ pub mod api;
 pub mod components;
 pub mod islands;
 pub mod pages;
+pub mod session_view;
 mod shell;
 
 #[cfg(feature = "ssr")]

@@ -1,5 +1,14 @@
 use crate::components::nav::AppHeader;
-use crate::pages::{area::AreaPage, home::HomePage, not_found::NotFound, status::StatusPage};
+use crate::pages::{
+    account::AccountPage,
+    admin::{AdminAuditPage, AdminPlansPage, AdminUsersPage},
+    area::AreaPage,
+    auth::{LoginPage, SetupPage},
+    home::HomePage,
+    not_found::NotFound,
+    projects::{ProjectPage, ProjectSettingsPage, ProjectsPage},
+    status::StatusPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -68,13 +77,20 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("status") view=StatusPage ssr=SsrMode::Async />
-                    <Route path=path!("projects") view=|| view! { <AreaPage area="projects" /> } />
+                    <Route path=path!("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug") view=ProjectPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/settings") view=ProjectSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/plans") view=AdminPlansPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                     <Route path=path!("traces") view=|| view! { <AreaPage area="traces" /> } />
                     <Route path=path!("tests") view=|| view! { <AreaPage area="tests" /> } />
                     <Route path=path!("knowledge-base") view=|| view! { <AreaPage area="knowledge-base" /> } />
                     <Route path=path!("datasets") view=|| view! { <AreaPage area="datasets" /> } />
                     <Route path=path!("dashboards") view=|| view! { <AreaPage area="dashboards" /> } />
-                    <Route path=path!("admin") view=|| view! { <AreaPage area="admin" /> } />
+                    <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="app-footer">

@@ -2,16 +2,22 @@
 //! server-only dependencies). Newtypes are parsed once at the edge
 //! ("parse, don't validate") so the rest of the code can trust them.
 
+pub mod audit;
 pub mod blob_key;
 pub mod email;
 pub mod health;
 pub mod jobs;
+pub mod plan;
+pub mod project;
 pub mod role;
 pub mod usage;
 
+pub use audit::AuditRecord;
 pub use blob_key::BlobKey;
 pub use email::Email;
 pub use health::{ReadinessReport, StoreHealth, StoreKind};
 pub use jobs::{JobId, JobStatus, NewJob};
+pub use plan::{PlanLimits, QuotaKind};
+pub use project::{ProjectRole, ProjectSlug};
 pub use role::GlobalRole;
 pub use usage::{DailyUsage, UsageEvent};

@@ -49,3 +49,17 @@ mod tests {
         assert_eq!(utc_day(1_795_305_600_000), "2026-11-22");
     }
 }
+
+/// `YYYY-MM-DD HH:MM UTC` for people.
+pub fn utc_minute(time_ms: i64) -> String {
+    let secs = time_ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{} {:02}:{:02} UTC", utc_day(time_ms), secs / 3600, secs / 60 % 60)
+}
+
+#[cfg(test)]
+mod minute_tests {
+    #[test]
+    fn formats_minutes() {
+        assert_eq!(super::utc_minute(1_795_305_600_000 + 3_723_000), "2026-11-22 01:02 UTC");
+    }
+}

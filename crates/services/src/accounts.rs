@@ -19,6 +19,17 @@ pub enum AccountError {
     Store(StoreError),
 }
 
+impl From<AccountError> for crate::ServiceError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Email(e) => crate::ServiceError::Invalid(e.to_string()),
+            AccountError::Password(e) => crate::ServiceError::Invalid(e.to_string()),
+            AccountError::EmailTaken => crate::ServiceError::Conflict(AccountError::EmailTaken.to_string()),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for AccountError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -39,7 +50,9 @@ pub async fn create_admin(
     let email = Email::parse(email)?;
     passwords::check_policy(password)?;
     let password_hash = passwords::hash(password, cost);
-    let user = store.create_user(NewUser { email, password_hash, role: GlobalRole::Admin }, now_ms).await?;
+    let user = store
+        .create_user(NewUser { email, name: String::new(), password_hash, role: GlobalRole::Admin, must_change_password: false }, now_ms)
+        .await?;
     tracing::info!(user_id = %user.id, "administrator created");
     Ok(user)
 }

@@ -3,12 +3,24 @@
 //! configuration at start-up.
 
 pub mod accounts;
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod authz;
 pub mod clock;
+pub mod context;
 pub mod error;
 pub mod passwords;
+pub mod plans;
 pub mod ports;
+pub mod projects;
+pub mod quota;
 pub mod readiness;
+mod service_error;
 pub mod stores;
+pub mod users;
 
+pub use context::{Actor, RequestContext};
 pub use error::StoreError;
+pub use service_error::{ServiceError, ServiceResult};
 pub use stores::Stores;

@@ -11,6 +11,16 @@ pub enum PasswordError {
     TooShort,
     #[error("the password must have at most {MAX_LEN} characters")]
     TooLong,
+    #[error("this password is too common: choose one that others are unlikely to use")]
+    TooCommon,
+}
+
+/// Passwords of 12+ characters that are known to be common (see the LICENSE file beside it).
+const COMMON: &str = include_str!("common_passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    let p = password.to_lowercase();
+    COMMON.lines().any(|c| c == p)
 }
 
 /// Argon2id cost parameters (from configuration).
@@ -33,6 +43,8 @@ pub fn check_policy(password: &str) -> Result<(), PasswordError> {
         Err(PasswordError::TooShort)
     } else if n > MAX_LEN {
         Err(PasswordError::TooLong)
+    } else if is_common(password) {
+        Err(PasswordError::TooCommon)
     } else {
         Ok(())
     }
@@ -49,6 +61,22 @@ pub fn hash(password: &str, cost: HashCost) -> String {
     hasher(cost).hash_password(password.as_bytes(), &salt).expect("argon2 hashing cannot fail with valid params").to_string()
 }
 
+/// Was `phc` hashed with weaker parameters than `cost` (rehash at login)?
+pub fn needs_rehash(phc: &str, cost: HashCost) -> bool {
+    let Ok(h) = PasswordHash::new(phc) else { return true };
+    let param = |name: &str| h.params.get_decimal(name).unwrap_or(0);
+    h.algorithm.as_str() != "argon2id" || param("m") < cost.memory_kib || param("t") < cost.iterations
+}
+
+/// Verify against a hash of a password nobody has, so that an unknown
+/// account takes as long to reject as a wrong password.
+pub fn burn_time(password: &str, cost: HashCost) {
+    use std::sync::OnceLock;
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash("not a real password, only for timing", cost));
+    let _ = verify(password, dummy);
+}
+
 /// Constant-time verification against a stored PHC string.
 pub fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
@@ -63,6 +91,8 @@ mod tests {
         assert_eq!(check_policy("short"), Err(PasswordError::TooShort));
         assert_eq!(check_policy(&"x".repeat(129)), Err(PasswordError::TooLong));
         assert!(check_policy("correct horse battery").is_ok());
+        assert_eq!(check_policy("1qaz2wsx3edc"), Err(PasswordError::TooCommon));
+        assert_eq!(check_policy("1QAZ2WSX3EDC"), Err(PasswordError::TooCommon));
     }
 
     #[test]
@@ -73,5 +103,8 @@ mod tests {
         assert!(verify("correct horse battery", &h));
         assert!(!verify("wrong horse battery", &h));
         assert!(!verify("x", "not a hash"));
+        assert!(!needs_rehash(&h, cost));
+        assert!(needs_rehash(&h, HashCost { memory_kib: 32 * 1024, ..cost }));
+        assert!(needs_rehash(&h, HashCost { iterations: 3, ..cost }));
     }
 }

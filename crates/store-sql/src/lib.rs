@@ -1,10 +1,11 @@
 //! Shared by the sqlx-based adapters: turn driver errors into `StoreError`
 //! by kind, never by message text, and the primary store's SQL and logic
-//! (see [`primary`]), written once for SQLite and PostgreSQL.
+//! (see [`primary`] and [`accounts`]), written once for SQLite and PostgreSQL.
 
 use services::StoreError;
 use sqlx::error::ErrorKind;
 
+pub mod accounts;
 pub mod primary;
 
 pub fn map_sqlx_error(e: sqlx::Error) -> StoreError {
@@ -21,6 +22,16 @@ pub fn map_sqlx_error(e: sqlx::Error) -> StoreError {
             StoreError::Unavailable(e.to_string())
         }
         other => StoreError::Internal(other.to_string()),
+    }
+}
+
+/// For writes whose foreign keys name existing rows (a project's owner, a
+/// member's project and user, an API key's project): a missing one is
+/// `NotFound`; anything else as [`map_sqlx_error`].
+pub fn map_missing_ref(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.kind() == ErrorKind::ForeignKeyViolation => StoreError::NotFound,
+        _ => map_sqlx_error(e),
     }
 }
 

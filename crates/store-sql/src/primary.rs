@@ -1,4 +1,5 @@
-//! The primary store (users, sessions, job queue) for every sqlx backend.
+//! The primary store (users, sessions, job queue; projects, API keys, plans
+//! and the audit log in [`accounts`](crate::accounts)) for every sqlx backend.
 //!
 //! Both schemas use the same table and column names and store times as
 //! `i64` Unix milliseconds, and sqlx binds `$1`-style parameters on SQLite
@@ -13,7 +14,7 @@
 
 use domain::{Email, GlobalRole, JobId, JobStatus};
 use services::{
-    ports::{JobRecord, LeasedJob, NewUser, User},
+    ports::{JobRecord, LeasedJob, NewUser, SessionInfo, User},
     StoreError,
 };
 use sqlx::types::Json;
@@ -23,6 +24,14 @@ use sqlx::types::Json;
 pub struct Dialect {
     /// `PrimaryStore::backend()`.
     pub backend: &'static str,
+    /// Starts the transaction that appends to the audit chain. SQLite:
+    /// `BEGIN IMMEDIATE` takes the database's write lock up front, so two
+    /// appends never read the same chain head.
+    pub begin_audit_append: &'static str,
+    /// Then run inside that transaction, if any. PostgreSQL: a table lock
+    /// that only one appender holds at a time (readers are not blocked),
+    /// released at commit or rollback.
+    pub lock_audit_chain: Option<&'static str>,
     /// Marks running jobs whose lease expired with no attempt left as failed.
     /// Binds: `$1` now.
     pub fail_exhausted_leases: &'static str,
@@ -31,13 +40,16 @@ pub struct Dialect {
     pub lease_next_job: &'static str,
 }
 
-/// Both job-queue statements, with `$lock` after the row-picking subquery:
-/// PostgreSQL locks the picked rows and skips those another transaction holds,
-/// SQLite needs nothing (one writer at a time, and each statement is atomic).
-macro_rules! job_queue_dialect {
-    ($backend:literal, $lock:literal) => {
+/// A [`Dialect`]: both job-queue statements, with `$lock` after the
+/// row-picking subquery (PostgreSQL locks the picked rows and skips those
+/// another transaction holds, SQLite needs nothing: one writer at a time, and
+/// each statement is atomic), and how an audit append is serialised.
+macro_rules! dialect {
+    ($backend:literal, $lock:literal, $begin_audit:literal, $lock_audit:expr) => {
         Dialect {
             backend: $backend,
+            begin_audit_append: $begin_audit,
+            lock_audit_chain: $lock_audit,
             fail_exhausted_leases: concat!(
                 "UPDATE jobs SET status = 'failed', lease_expires_at_ms = NULL, ",
                 "last_error = 'lease expired after ' || attempts || ' attempts', updated_at_ms = $1 ",
@@ -60,23 +72,55 @@ macro_rules! job_queue_dialect {
     };
 }
 
-pub const SQLITE: Dialect = job_queue_dialect!("sqlite", "");
-pub const POSTGRES: Dialect = job_queue_dialect!("postgres", " FOR UPDATE SKIP LOCKED");
+pub const SQLITE: Dialect = dialect!("sqlite", "", "BEGIN IMMEDIATE", None);
+pub const POSTGRES: Dialect = dialect!("postgres", " FOR UPDATE SKIP LOCKED", "BEGIN", Some("LOCK TABLE audit_log IN EXCLUSIVE MODE"));
+
+/// The columns a [`UserRow`] is read from.
+macro_rules! user_columns {
+    () => {
+        "id, email, password_hash, role, created_at_ms, name, disabled, must_change_password, failed_logins, \
+         locked_until_ms, password_changed_at_ms"
+    };
+}
 
 /// The statements both dialects share.
 pub mod sql {
     pub const PING: &str = "SELECT 1";
 
-    pub const INSERT_USER: &str = "INSERT INTO users (id, email, password_hash, role, created_at_ms) VALUES ($1, $2, $3, $4, $5)";
-    pub const USER_BY_EMAIL: &str = "SELECT id, email, password_hash, role, created_at_ms FROM users WHERE email = $1";
+    /// Binds: id, email, password_hash, role, now, name, must_change_password.
+    pub const INSERT_USER: &str = "INSERT INTO users (id, email, password_hash, role, created_at_ms, name, disabled, \
+         must_change_password, failed_logins, locked_until_ms, password_changed_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, 0, NULL, $5)";
+    pub const USER_BY_EMAIL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
+    pub const USER_BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
+    pub const LIST_USERS: &str = concat!("SELECT ", user_columns!(), " FROM users ORDER BY email");
     pub const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
+    /// Binds: id, hash, must_change, now.
+    pub const SET_PASSWORD: &str = "UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at_ms = $4, \
+         failed_logins = 0, locked_until_ms = NULL WHERE id = $1";
+    pub const SET_USER_DISABLED: &str = "UPDATE users SET disabled = $2 WHERE id = $1";
+    pub const SET_USER_ROLE: &str = "UPDATE users SET role = $2 WHERE id = $1";
+    pub const SET_USER_NAME: &str = "UPDATE users SET name = $2 WHERE id = $1";
+    /// Binds: id, lock end or NULL. One statement, so concurrent failures all
+    /// count; a lock is only ever extended here, never shortened or lifted.
+    pub const RECORD_LOGIN_FAILURE: &str = "UPDATE users SET failed_logins = failed_logins + 1, \
+         locked_until_ms = CASE WHEN $2 IS NULL THEN locked_until_ms \
+         WHEN locked_until_ms IS NULL OR locked_until_ms < $2 THEN $2 ELSE locked_until_ms END \
+         WHERE id = $1 RETURNING failed_logins";
+    pub const CLEAR_LOGIN_FAILURES: &str = "UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1";
 
-    pub const INSERT_SESSION: &str = "INSERT INTO sessions (id, data, expires_at_ms) VALUES ($1, $2, $3)";
-    pub const UPSERT_SESSION: &str = "INSERT INTO sessions (id, data, expires_at_ms) VALUES ($1, $2, $3) \
-         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at_ms = excluded.expires_at_ms";
+    /// Binds: id, user_id, data, expiry.
+    pub const INSERT_SESSION: &str = "INSERT INTO sessions (id, user_id, data, expires_at_ms) VALUES ($1, $2, $3, $4)";
+    pub const UPSERT_SESSION: &str = "INSERT INTO sessions (id, user_id, data, expires_at_ms) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at_ms = excluded.expires_at_ms";
     pub const LOAD_SESSION: &str = "SELECT data FROM sessions WHERE id = $1 AND expires_at_ms > $2";
     pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id = $1";
     pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at_ms <= $1";
+    /// Binds: user_id, now. Longest-lived first.
+    pub const USER_SESSIONS: &str = "SELECT id, data, expires_at_ms FROM sessions WHERE user_id = $1 AND expires_at_ms > $2 \
+         ORDER BY expires_at_ms DESC, id";
+    /// Binds: user_id, the session to keep or NULL.
+    pub const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)";
 
     /// Binds: kind, payload, max_attempts, now.
     pub const ENQUEUE_JOB: &str =
@@ -106,8 +150,11 @@ pub mod sql {
     pub const QUEUE_DEPTH: &str = "SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')";
 }
 
-/// `id, email, password_hash, role, created_at_ms`.
-pub type UserRow = (String, String, String, String, i64);
+/// `id, email, password_hash, role, created_at_ms, name, disabled,
+/// must_change_password, failed_logins, locked_until_ms, password_changed_at_ms`.
+pub type UserRow = (String, String, String, String, i64, String, bool, bool, i64, Option<i64>, i64);
+/// `id, data, expires_at_ms`.
+pub type SessionRow = (String, Vec<u8>, i64);
 /// `id, kind, payload, attempts, max_attempts, lease_expires_at_ms`.
 pub type LeasedRow = (i64, String, Json<serde_json::Value>, i64, i64, i64);
 /// `id, kind, status, attempts, max_attempts, last_error, worker`.
@@ -116,18 +163,67 @@ pub type JobRow = (i64, String, String, i64, i64, Option<String>, Option<String>
 /// The row a new user becomes (ids are UUID v7: unique and time-ordered).
 pub fn new_user(user: NewUser, now_ms: i64) -> User {
     User {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: new_id(),
         email: user.email,
+        name: user.name,
         password_hash: user.password_hash,
         role: user.role,
         created_at_ms: now_ms,
+        disabled: false,
+        must_change_password: user.must_change_password,
+        failed_logins: 0,
+        locked_until_ms: None,
+        password_changed_at_ms: now_ms,
     }
 }
 
-pub fn user_from_row((id, email, password_hash, role, created_at_ms): UserRow) -> Result<User, StoreError> {
+/// A new row id: UUID v7, unique and time-ordered.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub fn user_from_row(row: UserRow) -> Result<User, StoreError> {
+    let (
+        id,
+        email,
+        password_hash,
+        role,
+        created_at_ms,
+        name,
+        disabled,
+        must_change_password,
+        failed_logins,
+        locked_until_ms,
+        password_changed_at_ms,
+    ) = row;
     let email = Email::parse(&email).map_err(|e| corrupt("users.email", e))?;
     let role = GlobalRole::parse(&role).ok_or_else(|| corrupt("users.role", role))?;
-    Ok(User { id, email, password_hash, role, created_at_ms })
+    Ok(User {
+        id,
+        email,
+        name,
+        password_hash,
+        role,
+        created_at_ms,
+        disabled,
+        must_change_password,
+        failed_logins: to_u32("users.failed_logins", failed_logins)?,
+        locked_until_ms,
+        password_changed_at_ms,
+    })
+}
+
+pub fn session_from_row((id, data, expires_at_ms): SessionRow) -> SessionInfo {
+    SessionInfo { id, data, expires_at_ms }
+}
+
+/// An update or delete by id that touched no row: the id is unknown.
+pub fn found(rows_affected: u64) -> Result<(), StoreError> {
+    if rows_affected > 0 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
 }
 
 pub fn leased_job_from_row(
@@ -184,17 +280,18 @@ pub fn to_u64(what: &str, n: i64) -> Result<u64, StoreError> {
     u64::try_from(n).map_err(|_| corrupt(what, n))
 }
 
-fn to_u32(what: &str, n: i64) -> Result<u32, StoreError> {
+pub fn to_u32(what: &str, n: i64) -> Result<u32, StoreError> {
     u32::try_from(n).map_err(|_| corrupt(what, n))
 }
 
-fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("unexpected value in {what}: {value}"))
 }
 
-/// Implements `PrimaryStore` (and `UserRepo`, `SessionRecords`, `JobQueue`)
-/// for a store type with a `pool: sqlx::Pool<_>` field, in the crate that
-/// defines it:
+/// Implements `PrimaryStore` (and `UserRepo`, `SessionRecords`, `JobQueue`;
+/// `ProjectRepo`, `ApiKeyRepo`, `PlanRepo` and `AuditLog` through
+/// [`impl_account_repos!`](crate::impl_account_repos)) for a store type with
+/// a `pool: sqlx::Pool<_>` field, in the crate that defines it:
 ///
 /// ```ignore
 /// static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -207,16 +304,36 @@ fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
 macro_rules! impl_primary_store {
     ($store:ty, $dialect:expr, $migrator:expr) => {
         const _: () = {
-            use $crate::__private::domain::{Email, JobId, JobStatus, NewJob};
+            use $crate::__private::domain::{Email, GlobalRole, JobId, JobStatus, NewJob};
             use $crate::__private::services::{
                 error::StoreResult,
-                ports::{JobQueue, JobRecord, LeasedJob, NewUser, PrimaryStore, SessionRecords, User, UserRepo},
+                ports::{JobQueue, JobRecord, LeasedJob, NewUser, PrimaryStore, SessionInfo, SessionRecords, User, UserRepo},
             };
             use $crate::__private::{async_trait, sqlx, tracing};
             use $crate::map_sqlx_error as db_err;
             use $crate::primary::{self as shared, sql};
 
             impl $store {
+                /// `statement` binds: id, user_id, data, expiry.
+                async fn write_session(
+                    &self,
+                    statement: &'static str,
+                    id: &str,
+                    user_id: Option<&str>,
+                    data: &[u8],
+                    expires_at_ms: i64,
+                ) -> StoreResult<()> {
+                    sqlx::query(statement)
+                        .bind(id)
+                        .bind(user_id)
+                        .bind(data)
+                        .bind(expires_at_ms)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    Ok(())
+                }
+
                 /// `Ok` when the update that touched `changed` rows found the
                 /// job held by `worker`; otherwise `NotFound` or `Conflict`.
                 async fn ensure_job_held(&self, changed: u64, id: JobId, worker: &str) -> StoreResult<()> {
@@ -262,10 +379,68 @@ macro_rules! impl_primary_store {
                         .bind(&user.password_hash)
                         .bind(user.role.as_str())
                         .bind(user.created_at_ms)
+                        .bind(&user.name)
+                        .bind(user.must_change_password)
                         .execute(&self.pool)
                         .await
                         .map_err(db_err)?;
                     Ok(user)
+                }
+
+                async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+                    let row: Option<shared::UserRow> =
+                        sqlx::query_as(sql::USER_BY_ID).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
+                    row.map(shared::user_from_row).transpose()
+                }
+
+                async fn list_users(&self) -> StoreResult<Vec<User>> {
+                    let rows: Vec<shared::UserRow> = sqlx::query_as(sql::LIST_USERS).fetch_all(&self.pool).await.map_err(db_err)?;
+                    rows.into_iter().map(shared::user_from_row).collect()
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, fields(user_id = %id))]
+                async fn set_password(&self, id: &str, password_hash: &str, must_change: bool, now_ms: i64) -> StoreResult<()> {
+                    let done = sqlx::query(sql::SET_PASSWORD)
+                        .bind(id)
+                        .bind(password_hash)
+                        .bind(must_change)
+                        .bind(now_ms)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    shared::found(done.rows_affected())
+                }
+
+                async fn set_user_disabled(&self, id: &str, disabled: bool) -> StoreResult<()> {
+                    let done = sqlx::query(sql::SET_USER_DISABLED).bind(id).bind(disabled).execute(&self.pool).await.map_err(db_err)?;
+                    shared::found(done.rows_affected())
+                }
+
+                async fn set_user_role(&self, id: &str, role: GlobalRole) -> StoreResult<()> {
+                    let done = sqlx::query(sql::SET_USER_ROLE).bind(id).bind(role.as_str()).execute(&self.pool).await.map_err(db_err)?;
+                    shared::found(done.rows_affected())
+                }
+
+                async fn set_user_name(&self, id: &str, name: &str) -> StoreResult<()> {
+                    let done = sqlx::query(sql::SET_USER_NAME).bind(id).bind(name).execute(&self.pool).await.map_err(db_err)?;
+                    shared::found(done.rows_affected())
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, fields(user_id = %id))]
+                async fn record_login_failure(&self, id: &str, locked_until_ms: Option<i64>) -> StoreResult<u32> {
+                    let counts: Vec<i64> = sqlx::query_scalar(sql::RECORD_LOGIN_FAILURE)
+                        .bind(id)
+                        .bind(locked_until_ms)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    let count = counts.first().copied().ok_or($crate::__private::services::StoreError::NotFound)?;
+                    shared::to_u32("users.failed_logins", count)
+                }
+
+                async fn clear_login_failures(&self, id: &str) -> StoreResult<()> {
+                    let done = sqlx::query(sql::CLEAR_LOGIN_FAILURES).bind(id).execute(&self.pool).await.map_err(db_err)?;
+                    shared::found(done.rows_affected())
                 }
 
                 #[tracing::instrument(level = "debug", skip_all)]
@@ -283,14 +458,12 @@ macro_rules! impl_primary_store {
 
             #[async_trait]
             impl SessionRecords for $store {
-                async fn create_session(&self, id: &str, data: &[u8], expires_at_ms: i64) -> StoreResult<()> {
-                    sqlx::query(sql::INSERT_SESSION).bind(id).bind(data).bind(expires_at_ms).execute(&self.pool).await.map_err(db_err)?;
-                    Ok(())
+                async fn create_session(&self, id: &str, user_id: Option<&str>, data: &[u8], expires_at_ms: i64) -> StoreResult<()> {
+                    self.write_session(sql::INSERT_SESSION, id, user_id, data, expires_at_ms).await
                 }
 
-                async fn save_session(&self, id: &str, data: &[u8], expires_at_ms: i64) -> StoreResult<()> {
-                    sqlx::query(sql::UPSERT_SESSION).bind(id).bind(data).bind(expires_at_ms).execute(&self.pool).await.map_err(db_err)?;
-                    Ok(())
+                async fn save_session(&self, id: &str, user_id: Option<&str>, data: &[u8], expires_at_ms: i64) -> StoreResult<()> {
+                    self.write_session(sql::UPSERT_SESSION, id, user_id, data, expires_at_ms).await
                 }
 
                 async fn load_session(&self, id: &str, now_ms: i64) -> StoreResult<Option<Vec<u8>>> {
@@ -304,6 +477,18 @@ macro_rules! impl_primary_store {
 
                 async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64> {
                     let done = sqlx::query(sql::DELETE_EXPIRED_SESSIONS).bind(now_ms).execute(&self.pool).await.map_err(db_err)?;
+                    Ok(done.rows_affected())
+                }
+
+                async fn user_sessions(&self, user_id: &str, now_ms: i64) -> StoreResult<Vec<SessionInfo>> {
+                    let rows: Vec<shared::SessionRow> =
+                        sqlx::query_as(sql::USER_SESSIONS).bind(user_id).bind(now_ms).fetch_all(&self.pool).await.map_err(db_err)?;
+                    Ok(rows.into_iter().map(shared::session_from_row).collect())
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user_id))]
+                async fn delete_user_sessions(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
+                    let done = sqlx::query(sql::DELETE_USER_SESSIONS).bind(user_id).bind(keep).execute(&self.pool).await.map_err(db_err)?;
                     Ok(done.rows_affected())
                 }
             }
@@ -391,5 +576,6 @@ macro_rules! impl_primary_store {
                 }
             }
         };
+        $crate::impl_account_repos!($store, $dialect);
     };
 }

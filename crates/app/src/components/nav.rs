@@ -1,4 +1,4 @@
-use crate::islands::theme_toggle::ThemeToggle;
+use crate::{islands::theme_toggle::ThemeToggle, session_view::page_context};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -40,7 +40,25 @@ pub fn AppHeader() -> impl IntoView {
             </nav>
             <div class="header-tools">
                 <ThemeToggle />
+                {user_menu()}
             </div>
         </header>
+    }
+}
+
+/// Who is signed in, with their account and sign-out; or a sign-in link.
+fn user_menu() -> impl IntoView {
+    match page_context().viewer {
+        Some(v) => {
+            let label = if v.name.is_empty() { v.email.clone() } else { v.name.clone() };
+            view! {
+                <a class="nav-link user-link" href="/account" data-testid="user-menu" title=v.email>{label}</a>
+                <form method="post" action="/auth/logout" class="inline-form">
+                    <button type="submit" class="btn btn-ghost btn-sm" data-testid="logout">"Sign out"</button>
+                </form>
+            }
+            .into_any()
+        }
+        None => view! { <a class="btn btn-primary btn-sm" href="/login" data-testid="login-link">"Sign in"</a> }.into_any(),
     }
 }

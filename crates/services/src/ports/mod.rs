@@ -1,10 +1,14 @@
 //! The three storage ports. Every adapter passes the same contract suite
 //! (`test-support::contract`).
 
+pub mod accounts;
 pub mod analytics;
 pub mod blob;
 pub mod primary;
 
 pub use analytics::AnalyticsStore;
 pub use blob::{BlobBody, BlobMeta, BlobStore, ByteRange, ByteStream, DownloadUrl};
-pub use primary::{JobQueue, JobRecord, LeasedJob, NewUser, PrimaryStore, SessionRecords, User, UserRepo};
+pub use primary::{
+    ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, JobQueue, JobRecord, LeasedJob, Member, NewApiKey, NewPlan, NewProject,
+    NewUser, Plan, PlanRepo, PrimaryStore, Project, ProjectRepo, SessionInfo, SessionRecords, User, UserRepo,
+};

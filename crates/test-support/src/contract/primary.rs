@@ -3,11 +3,20 @@
 //!
 //! Times are passed explicitly (`now_ms`), so lease expiry is tested by moving
 //! the clock forward, never by sleeping.
+//!
+//! Projects, API keys and plans are in [`accounts`], the audit log in
+//! [`audit`].
+
+mod accounts;
+mod audit;
+
+pub use accounts::*;
+pub use audit::*;
 
 use domain::{Email, GlobalRole, JobId, JobStatus, NewJob};
 use serde_json::json;
 use services::{
-    ports::{LeasedJob, NewUser, PrimaryStore},
+    ports::{LeasedJob, NewUser, PrimaryStore, SessionInfo, User},
     StoreError,
 };
 use std::{collections::BTreeMap, sync::Arc};
@@ -18,11 +27,12 @@ const LEASE_MS: i64 = 30_000;
 
 /// Expands to one `#[tokio::test]` (multi-thread, 4 workers) per case, each on
 /// a fresh, migrated store made by `$make` (an expression giving a future of
-/// `Arc<dyn PrimaryStore>`).
+/// `(Arc<dyn PrimaryStore>, RawSql)`; the tamper cases also get the
+/// [`RawSql`](crate::backends::RawSql) back door).
 ///
 /// ```ignore
 /// mod sqlite {
-///     test_support::primary_contract_tests!(test_support::backends::sqlite_primary());
+///     test_support::primary_contract_tests!(test_support::backends::sqlite_primary_with_sql());
 /// }
 /// ```
 #[macro_export]
@@ -33,8 +43,13 @@ macro_rules! primary_contract_tests {
             ping_answers,
             users_are_created_found_and_counted,
             duplicate_email_is_a_conflict,
+            user_fields_round_trip_and_users_are_listed,
+            users_are_disabled_renamed_and_given_roles,
+            set_password_clears_the_lock_and_bumps_the_change_time,
+            login_failures_count_up_atomically_and_locks_only_grow,
             sessions_are_created_saved_loaded_and_deleted,
             expired_sessions_are_not_loaded_and_are_deleted,
+            user_sessions_are_listed_and_revoked,
             job_is_enqueued_leased_and_completed,
             lease_returns_none_when_queue_is_empty,
             unknown_job_is_not_found,
@@ -46,13 +61,40 @@ macro_rules! primary_contract_tests {
             heartbeat_keeps_the_lease,
             release_worker_jobs_requeues_without_using_an_attempt,
             queue_depth_counts_queued_and_running,
+            project_is_created_with_its_owner_atomically,
+            projects_of_user_lists_member_projects_with_roles,
+            members_are_added_changed_and_removed,
+            projects_are_updated_and_deleted_with_members_and_keys,
+            api_keys_are_created_listed_revoked_and_touched,
+            the_free_plan_is_seeded_as_default,
+            plans_are_created_updated_and_listed,
+            set_default_plan_is_exclusive,
+            plan_of_user_is_assigned_else_default,
+            audit_entries_chain_from_genesis,
+            concurrent_appends_never_fork_the_chain,
+            audit_is_filtered_and_paged_newest_first,
+        );
+        $crate::primary_contract_tests!(@raw_cases $make;
+            edited_audit_row_breaks_the_chain,
+            deleted_audit_row_breaks_the_chain,
+            reordered_audit_rows_break_the_chain,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
         $(
             #[$crate::tokio::test(flavor = "multi_thread", worker_threads = 4, crate = "test_support::tokio")]
             async fn $case() {
-                $crate::contract::primary::$case($make.await).await;
+                let (store, _) = $make.await;
+                $crate::contract::primary::$case(store).await;
+            }
+        )+
+    };
+    (@raw_cases $make:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[$crate::tokio::test(flavor = "multi_thread", worker_threads = 4, crate = "test_support::tokio")]
+            async fn $case() {
+                let (store, sql) = $make.await;
+                $crate::contract::primary::$case(store, sql).await;
             }
         )+
     };
@@ -63,11 +105,21 @@ fn email(s: &str) -> Email {
 }
 
 fn new_user(address: &str, role: GlobalRole) -> NewUser {
-    NewUser { email: email(address), password_hash: format!("$argon2id$fake${address}"), role }
+    NewUser {
+        email: email(address),
+        name: format!("Name of {address}"),
+        password_hash: format!("$argon2id$fake${address}"),
+        role,
+        must_change_password: false,
+    }
 }
 
 fn is_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
     matches!(result, Err(StoreError::Conflict(_)))
+}
+
+async fn user(store: &dyn PrimaryStore, address: &str) -> User {
+    store.create_user(new_user(address, GlobalRole::User), NOW).await.expect("create user")
 }
 
 async fn enqueue(store: &dyn PrimaryStore, kind: &str, max_attempts: u32, now_ms: i64) -> JobId {
@@ -120,19 +172,115 @@ pub async fn duplicate_email_is_a_conflict(store: Arc<dyn PrimaryStore>) {
     assert_eq!(store.user_by_email(&email("ada@example.com")).await.unwrap().unwrap().role, GlobalRole::Admin);
 }
 
+pub async fn user_fields_round_trip_and_users_are_listed(store: Arc<dyn PrimaryStore>) {
+    let new = NewUser {
+        email: email("zoe@example.com"),
+        name: "Zoë Ångström".into(),
+        password_hash: "$argon2id$fake$zoe".into(),
+        role: GlobalRole::User,
+        must_change_password: true,
+    };
+    let zoe = store.create_user(new, NOW).await.expect("create");
+    assert_eq!((zoe.name.as_str(), zoe.must_change_password, zoe.disabled), ("Zoë Ångström", true, false));
+    assert_eq!((zoe.failed_logins, zoe.locked_until_ms, zoe.password_changed_at_ms), (0, None, NOW));
+    assert_eq!(store.user_by_id(&zoe.id).await.unwrap(), Some(zoe.clone()), "every field round-trips");
+    assert_eq!(store.user_by_email(&email("zoe@example.com")).await.unwrap(), Some(zoe.clone()));
+    assert_eq!(store.user_by_id("no-such-id").await.unwrap(), None);
+
+    let ada = store.create_user(new_user("ada@example.com", GlobalRole::Admin), NOW + 1).await.unwrap();
+    let mia = store.create_user(new_user("mia@example.com", GlobalRole::User), NOW + 2).await.unwrap();
+    assert_eq!(store.list_users().await.unwrap(), vec![ada, mia, zoe], "by e-mail");
+}
+
+pub async fn users_are_disabled_renamed_and_given_roles(store: Arc<dyn PrimaryStore>) {
+    let bob = user(&*store, "bob@example.com").await;
+    let other = user(&*store, "other@example.com").await;
+    store.set_user_disabled(&bob.id, true).await.expect("disable");
+    store.set_user_role(&bob.id, GlobalRole::Admin).await.expect("role");
+    store.set_user_name(&bob.id, "Robert").await.expect("name");
+    let changed = store.user_by_id(&bob.id).await.unwrap().unwrap();
+    assert_eq!((changed.disabled, changed.role, changed.name.as_str()), (true, GlobalRole::Admin, "Robert"));
+    assert_eq!(User { disabled: true, role: GlobalRole::Admin, name: "Robert".into(), ..bob.clone() }, changed, "nothing else changed");
+    assert_eq!(store.user_by_id(&other.id).await.unwrap(), Some(other), "other users are untouched");
+
+    store.set_user_disabled(&bob.id, false).await.expect("enable");
+    assert!(!store.user_by_id(&bob.id).await.unwrap().unwrap().disabled);
+
+    assert_eq!(store.set_user_disabled("missing", true).await, Err(StoreError::NotFound));
+    assert_eq!(store.set_user_role("missing", GlobalRole::User).await, Err(StoreError::NotFound));
+    assert_eq!(store.set_user_name("missing", "x").await, Err(StoreError::NotFound));
+    assert_eq!(store.set_password("missing", "h", false, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(store.record_login_failure("missing", None).await, Err(StoreError::NotFound));
+    assert_eq!(store.clear_login_failures("missing").await, Err(StoreError::NotFound));
+}
+
+pub async fn set_password_clears_the_lock_and_bumps_the_change_time(store: Arc<dyn PrimaryStore>) {
+    let ada = user(&*store, "ada@example.com").await;
+    for _ in 0..5 {
+        store.record_login_failure(&ada.id, Some(NOW + 60_000)).await.unwrap();
+    }
+    let locked = store.user_by_id(&ada.id).await.unwrap().unwrap();
+    assert_eq!((locked.failed_logins, locked.locked_until_ms), (5, Some(NOW + 60_000)));
+
+    store.set_password(&ada.id, "$argon2id$new", true, NOW + 5).await.expect("set password");
+    let after = store.user_by_id(&ada.id).await.unwrap().unwrap();
+    assert_eq!(after.password_hash, "$argon2id$new");
+    assert_eq!((after.must_change_password, after.password_changed_at_ms), (true, NOW + 5));
+    assert_eq!((after.failed_logins, after.locked_until_ms), (0, None), "a new password lifts the lock");
+
+    store.set_password(&ada.id, "$argon2id$newer", false, NOW + 9).await.unwrap();
+    let after = store.user_by_id(&ada.id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.password_hash.as_str(), after.must_change_password, after.password_changed_at_ms),
+        ("$argon2id$newer", false, NOW + 9)
+    );
+    assert_eq!(after.created_at_ms, NOW);
+}
+
+pub async fn login_failures_count_up_atomically_and_locks_only_grow(store: Arc<dyn PrimaryStore>) {
+    const ATTEMPTS: u32 = 20;
+    let ada = user(&*store, "ada@example.com").await;
+    let tasks: Vec<_> = (0..ATTEMPTS)
+        .map(|_| {
+            let (store, id) = (store.clone(), ada.id.clone());
+            tokio::spawn(async move { store.record_login_failure(&id, None).await.expect("record failure") })
+        })
+        .collect();
+    let mut counts: Vec<u32> = futures::future::join_all(tasks).await.into_iter().map(|t| t.expect("task")).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=ATTEMPTS).collect::<Vec<_>>(), "each failure saw its own count: no lost updates");
+    assert_eq!(store.user_by_id(&ada.id).await.unwrap().unwrap().failed_logins, ATTEMPTS);
+
+    let locked_until =
+        |store: Arc<dyn PrimaryStore>, id: String| async move { store.user_by_id(&id).await.unwrap().unwrap().locked_until_ms };
+    assert_eq!(store.record_login_failure(&ada.id, Some(NOW + 1_000)).await, Ok(ATTEMPTS + 1));
+    assert_eq!(locked_until(store.clone(), ada.id.clone()).await, Some(NOW + 1_000));
+    store.record_login_failure(&ada.id, None).await.unwrap();
+    assert_eq!(locked_until(store.clone(), ada.id.clone()).await, Some(NOW + 1_000), "no lock given: the lock stays");
+    store.record_login_failure(&ada.id, Some(NOW + 500)).await.unwrap();
+    assert_eq!(locked_until(store.clone(), ada.id.clone()).await, Some(NOW + 1_000), "a lock is never shortened");
+    store.record_login_failure(&ada.id, Some(NOW + 9_000)).await.unwrap();
+    assert_eq!(locked_until(store.clone(), ada.id.clone()).await, Some(NOW + 9_000), "a lock is extended");
+
+    store.clear_login_failures(&ada.id).await.expect("clear");
+    let cleared = store.user_by_id(&ada.id).await.unwrap().unwrap();
+    assert_eq!((cleared.failed_logins, cleared.locked_until_ms), (0, None));
+    assert_eq!(store.record_login_failure(&ada.id, None).await, Ok(1), "counting starts again");
+}
+
 pub async fn sessions_are_created_saved_loaded_and_deleted(store: Arc<dyn PrimaryStore>) {
     let expires = NOW + 60_000;
-    store.create_session("s1", b"first", expires).await.expect("create");
-    assert!(is_conflict(store.create_session("s1", b"other", expires).await), "duplicate session id must conflict");
+    store.create_session("s1", None, b"first", expires).await.expect("create");
+    assert!(is_conflict(store.create_session("s1", None, b"other", expires).await), "duplicate session id must conflict");
     assert_eq!(
         store.load_session("s1", NOW).await.unwrap().as_deref(),
         Some(&b"first"[..]),
         "create must not be overwritten by a conflict"
     );
 
-    store.save_session("s1", b"second", expires + 60_000).await.expect("save replaces");
+    store.save_session("s1", None, b"second", expires + 60_000).await.expect("save replaces");
     assert_eq!(store.load_session("s1", expires + 1).await.unwrap().as_deref(), Some(&b"second"[..]), "save updates data and expiry");
-    store.save_session("s2", &[0, 159, 255], expires).await.expect("save inserts");
+    store.save_session("s2", Some("u1"), &[0, 159, 255], expires).await.expect("save inserts");
     assert_eq!(store.load_session("s2", NOW).await.unwrap(), Some(vec![0, 159, 255]), "bytes round-trip");
 
     assert_eq!(store.load_session("missing", NOW).await.unwrap(), None);
@@ -143,9 +291,9 @@ pub async fn sessions_are_created_saved_loaded_and_deleted(store: Arc<dyn Primar
 }
 
 pub async fn expired_sessions_are_not_loaded_and_are_deleted(store: Arc<dyn PrimaryStore>) {
-    store.create_session("old", b"a", NOW - 1).await.unwrap();
-    store.create_session("edge", b"b", NOW).await.unwrap();
-    store.create_session("live", b"c", NOW + 1).await.unwrap();
+    store.create_session("old", None, b"a", NOW - 1).await.unwrap();
+    store.create_session("edge", None, b"b", NOW).await.unwrap();
+    store.create_session("live", Some("u1"), b"c", NOW + 1).await.unwrap();
     assert_eq!(store.load_session("old", NOW).await.unwrap(), None, "expired before now");
     assert_eq!(store.load_session("edge", NOW).await.unwrap(), None, "expiring at now counts as expired");
     assert_eq!(store.load_session("edge", NOW - 1).await.unwrap().as_deref(), Some(&b"b"[..]));
@@ -154,6 +302,44 @@ pub async fn expired_sessions_are_not_loaded_and_are_deleted(store: Arc<dyn Prim
     assert_eq!(store.delete_expired_sessions(NOW).await.unwrap(), 0);
     assert_eq!(store.load_session("live", NOW).await.unwrap().as_deref(), Some(&b"c"[..]));
     assert_eq!(store.load_session("edge", NOW - 1).await.unwrap(), None, "expired rows are gone");
+}
+
+pub async fn user_sessions_are_listed_and_revoked(store: Arc<dyn PrimaryStore>) {
+    let session = |id: &str, expires_at_ms: i64| SessionInfo { id: id.into(), data: id.as_bytes().to_vec(), expires_at_ms };
+    for (id, user_id, expires) in [
+        ("a-short", Some("ua"), NOW + 1_000),
+        ("a-long", Some("ua"), NOW + 5_000),
+        ("a-current", Some("ua"), NOW + 3_000),
+        ("a-expired", Some("ua"), NOW),
+        ("b-1", Some("ub"), NOW + 5_000),
+        ("anonymous", None, NOW + 5_000),
+    ] {
+        store.create_session(id, user_id, id.as_bytes(), expires).await.expect("create");
+    }
+    assert_eq!(
+        store.user_sessions("ua", NOW).await.unwrap(),
+        vec![session("a-long", NOW + 5_000), session("a-current", NOW + 3_000), session("a-short", NOW + 1_000)],
+        "only that user's unexpired sessions, longest-lived first"
+    );
+    assert_eq!(store.user_sessions("nobody", NOW).await.unwrap(), vec![]);
+
+    assert_eq!(store.delete_user_sessions("ua", Some("a-current")).await.unwrap(), 3, "the others, expired included");
+    assert_eq!(store.user_sessions("ua", NOW).await.unwrap(), vec![session("a-current", NOW + 3_000)], "the kept one stays");
+    assert!(store.load_session("b-1", NOW).await.unwrap().is_some(), "other users' sessions stay");
+    assert!(store.load_session("anonymous", NOW).await.unwrap().is_some(), "anonymous sessions stay");
+
+    store.save_session("anonymous", Some("ub"), b"signed in", NOW + 4_000).await.expect("sign in on a saved session");
+    assert_eq!(
+        store.user_sessions("ub", NOW).await.unwrap(),
+        vec![session("b-1", NOW + 5_000), SessionInfo { id: "anonymous".into(), data: b"signed in".to_vec(), expires_at_ms: NOW + 4_000 }],
+        "save sets the user"
+    );
+    store.save_session("anonymous", None, b"signed out", NOW + 4_000).await.unwrap();
+    assert_eq!(store.user_sessions("ub", NOW).await.unwrap().len(), 1, "save clears the user");
+
+    assert_eq!(store.delete_user_sessions("ua", None).await.unwrap(), 1);
+    assert_eq!(store.load_session("a-current", NOW).await.unwrap(), None);
+    assert_eq!(store.delete_user_sessions("ua", None).await.unwrap(), 0);
 }
 
 pub async fn job_is_enqueued_leased_and_completed(store: Arc<dyn PrimaryStore>) {

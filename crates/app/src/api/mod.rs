@@ -1,4 +1,12 @@
-//! Server functions: the browser's typed calls into the services layer.
+//! Server functions: typed calls into the services layer, used by pages to
+//! load their data (on the server) and by islands (from the browser). Each
+//! one takes the request's context, calls one use case, maps the error.
+
+pub mod account;
+pub mod admin;
+pub mod projects;
+#[cfg(feature = "ssr")]
+mod support;
 
 use domain::ReadinessReport;
 use leptos::prelude::*;

@@ -1,0 +1,181 @@
+//! Projects and their members.
+
+use crate::{
+    audit::{self, Change},
+    authz::{self, ProjectAccess},
+    clock::now_ms,
+    context::RequestContext,
+    ports::{Member, NewProject, PrimaryStore, Project},
+    quota, ServiceError, ServiceResult,
+};
+use domain::{Email, ProjectRole, ProjectSlug, QuotaKind};
+use serde_json::json;
+
+pub struct ProjectInput {
+    pub name: String,
+    /// Empty: derived from the name.
+    pub slug: String,
+    pub description: String,
+}
+
+fn clean_name(name: &str) -> ServiceResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ServiceError::Invalid("a project name has 1 to 80 characters".into()));
+    }
+    Ok(name.to_owned())
+}
+
+fn clean_description(d: &str) -> ServiceResult<String> {
+    if d.chars().count() > 2000 {
+        return Err(ServiceError::Invalid("a description has at most 2000 characters".into()));
+    }
+    Ok(d.trim().to_owned())
+}
+
+/// Any signed-in user may create a project within their plan; they own it.
+pub async fn create(store: &dyn PrimaryStore, ctx: &RequestContext, input: ProjectInput) -> ServiceResult<Project> {
+    let actor = ctx.actor()?;
+    let name = clean_name(&input.name)?;
+    let slug = if input.slug.trim().is_empty() {
+        ProjectSlug::from_name(&name).ok_or_else(|| ServiceError::Invalid("choose a slug: the name has no letters or digits".into()))?
+    } else {
+        ProjectSlug::parse(&input.slug).map_err(|e| ServiceError::Invalid(e.to_string()))?
+    };
+    let owned = store.count_owned_projects(&actor.user_id).await?;
+    quota::check(store, &actor.user_id, QuotaKind::Projects, owned, 1).await?;
+    let new = NewProject { slug, name, description: clean_description(&input.description)? };
+    let project = store.create_project(new, &actor.user_id, now_ms()).await.map_err(|e| match e {
+        crate::StoreError::Conflict(_) => ServiceError::Conflict("a project with this slug already exists".into()),
+        other => other.into(),
+    })?;
+    audit::record(store, ctx, project_change("project.create", &project, None, Some(project_json(&project)))).await?;
+    Ok(project)
+}
+
+fn project_json(p: &Project) -> serde_json::Value {
+    json!({ "slug": p.slug.as_str(), "name": p.name, "description": p.description })
+}
+
+fn project_change<'a>(action: &'a str, p: &'a Project, old: Option<serde_json::Value>, new: Option<serde_json::Value>) -> Change<'a> {
+    Change { action, entity_type: "project", entity_id: &p.id, project_id: Some(&p.id), old, new }
+}
+
+/// The actor's projects with their role.
+pub async fn mine(store: &dyn PrimaryStore, ctx: &RequestContext) -> ServiceResult<Vec<(Project, ProjectRole)>> {
+    Ok(store.projects_of_user(&ctx.actor()?.user_id).await?)
+}
+
+/// Read access (any member).
+pub async fn open(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<ProjectAccess> {
+    authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await
+}
+
+pub async fn update(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, name: &str, description: &str) -> ServiceResult<Project> {
+    let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
+    let (name, description) = (clean_name(name)?, clean_description(description)?);
+    store.update_project(&access.project.id, &name, &description).await?;
+    let updated = Project { name, description, ..access.project.clone() };
+    audit::record(
+        store,
+        ctx,
+        project_change("project.update", &updated, Some(project_json(&access.project)), Some(project_json(&updated))),
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Owners only; `confirm` must repeat the slug (deleting is not undoable).
+pub async fn delete(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, confirm: &str) -> ServiceResult<()> {
+    let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
+    if confirm.trim() != access.project.slug.as_str() {
+        return Err(ServiceError::Invalid("type the project's slug to confirm the deletion".into()));
+    }
+    store.delete_project(&access.project.id).await?;
+    audit::record(store, ctx, project_change("project.delete", &access.project, Some(project_json(&access.project)), None)).await?;
+    Ok(())
+}
+
+pub async fn members(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, Vec<Member>)> {
+    let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
+    let members = store.members(&access.project.id).await?;
+    Ok((access, members))
+}
+
+fn member_change<'a>(
+    action: &'a str,
+    project: &'a Project,
+    user_id: &'a str,
+    old: Option<ProjectRole>,
+    new: Option<ProjectRole>,
+) -> Change<'a> {
+    Change {
+        action,
+        entity_type: "member",
+        entity_id: user_id,
+        project_id: Some(&project.id),
+        old: old.map(|r| json!({ "role": r.as_str() })),
+        new: new.map(|r| json!({ "role": r.as_str() })),
+    }
+}
+
+/// Add an existing user by e-mail, or change their role (owners only).
+pub async fn set_member(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, email: &str, role: ProjectRole) -> ServiceResult<()> {
+    let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
+    let email = Email::parse(email).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let user = store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| ServiceError::Invalid(format!("no account uses {email}: ask an administrator to create it first")))?;
+    let project = &access.project;
+    let old = store.member_role(&project.id, &user.id).await?;
+    if old == Some(role) {
+        return Ok(());
+    }
+    if old == Some(ProjectRole::Owner) {
+        ensure_another_owner(store, project, &user.id).await?;
+    }
+    if old.is_none() {
+        let count = store.members(&project.id).await?.len() as u64;
+        quota::check(store, &ctx.actor()?.user_id, QuotaKind::MembersPerProject, count, 1).await?;
+    }
+    store.set_member(&project.id, &user.id, role, now_ms()).await?;
+    let action = if old.is_some() { "member.role_change" } else { "member.add" };
+    audit::record(store, ctx, member_change(action, project, &user.id, old, Some(role))).await?;
+    Ok(())
+}
+
+pub async fn remove_member(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, user_id: &str) -> ServiceResult<()> {
+    let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
+    let project = &access.project;
+    let old = store.member_role(&project.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
+    if old == ProjectRole::Owner {
+        ensure_another_owner(store, project, user_id).await?;
+    }
+    store.remove_member(&project.id, user_id).await?;
+    audit::record(store, ctx, member_change("member.remove", project, user_id, Some(old), None)).await?;
+    Ok(())
+}
+
+/// Make `user_id` (a member) the owner; the previous owner becomes an editor.
+pub async fn transfer_ownership(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, user_id: &str) -> ServiceResult<()> {
+    let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
+    let me = &ctx.actor()?.user_id;
+    let project = &access.project;
+    let old = store.member_role(&project.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
+    store.set_member(&project.id, user_id, ProjectRole::Owner, now_ms()).await?;
+    if user_id != me {
+        store.set_member(&project.id, me, ProjectRole::Editor, now_ms()).await?;
+    }
+    audit::record(store, ctx, member_change("project.transfer_ownership", project, user_id, Some(old), Some(ProjectRole::Owner))).await?;
+    Ok(())
+}
+
+/// A project never loses its last owner.
+async fn ensure_another_owner(store: &dyn PrimaryStore, project: &Project, leaving: &str) -> ServiceResult<()> {
+    let others = store.members(&project.id).await?.into_iter().filter(|m| m.role == ProjectRole::Owner && m.user_id != leaving).count();
+    if others == 0 {
+        return Err(ServiceError::Conflict("a project needs an owner: make someone else owner first".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+use super::{finish, Ctx};
+use crate::{
+    http::auth::{SessionMeta, META},
+    startup::AppState,
+};
+use axum::{extract::State, response::Response, Extension, Form};
+use serde::Deserialize;
+use services::{
+    audit::{self, Change},
+    auth, RequestContext, ServiceError, ServiceResult,
+};
+use tower_sessions::Session;
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    name: String,
+}
+
+pub async fn profile(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<ProfileForm>) -> Response {
+    let result = async {
+        let actor = ctx.actor()?;
+        let name: String = f.name.trim().chars().take(120).collect();
+        state.stores.primary.set_user_name(&actor.user_id, &name).await?;
+        let change = Change {
+            action: "user.profile_update",
+            entity_type: "user",
+            entity_id: &actor.user_id,
+            project_id: None,
+            old: None,
+            new: Some(serde_json::json!({ "name": name })),
+        };
+        audit::record(state.stores.primary.as_ref(), &ctx, change).await.map(|_| ())
+    }
+    .await;
+    finish(&session, result, |_| "Profile saved.".into(), "/account", "/account").await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    repeat: String,
+}
+
+/// Change one's password; this session continues (with a new id), every
+/// other session of the user ends.
+pub async fn password(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<PasswordForm>) -> Response {
+    let result = change_password(&state, &session, &ctx, &f).await;
+    finish(&session, result, |n| format!("Password changed. {n} other session(s) were signed out."), "/account", "/account").await
+}
+
+async fn change_password(state: &AppState, session: &Session, ctx: &RequestContext, f: &PasswordForm) -> ServiceResult<u64> {
+    if f.new != f.repeat {
+        return Err(ServiceError::Invalid("the two new passwords differ".into()));
+    }
+    let store = state.stores.primary.as_ref();
+    auth::change_password(store, ctx, &f.current, &f.new, state.settings.auth.hash_cost()).await?;
+    let user = store.user_by_id(&ctx.actor()?.user_id).await?.ok_or(ServiceError::Unauthenticated)?;
+    let internal = |e: tower_sessions::session::Error| {
+        tracing::error!(error = %e, "session update failed");
+        ServiceError::Internal
+    };
+    session.cycle_id().await.map_err(internal)?;
+    if let Some(mut meta) = session.get::<SessionMeta>(META).await.map_err(internal)? {
+        meta.password_epoch_ms = user.password_changed_at_ms;
+        session.insert(META, &meta).await.map_err(internal)?;
+    }
+    // Save now so this session's new id exists before the others are removed.
+    session.save().await.map_err(internal)?;
+    let keep = session.id().map(|id| id.to_string());
+    Ok(store.delete_user_sessions(&user.id, keep.as_deref()).await?)
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    session_id: String,
+}
+
+pub async fn revoke_session(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<RevokeForm>) -> Response {
+    let result = async {
+        let actor = ctx.actor()?;
+        let store = state.stores.primary.as_ref();
+        let mine = store.user_sessions(&actor.user_id, services::clock::now_ms()).await?;
+        if !mine.iter().any(|s| s.id == f.session_id) {
+            return Err(ServiceError::NotFound("session"));
+        }
+        store.delete_session(&f.session_id).await?;
+        let change =
+            Change { action: "session.revoke", entity_type: "session", entity_id: &actor.user_id, project_id: None, old: None, new: None };
+        audit::record(store, &ctx, change).await.map(|_| ())
+    }
+    .await;
+    finish(&session, result, |_| "The session was signed out.".into(), "/account", "/account").await
+}

@@ -1,0 +1,262 @@
+//! Every page, server function, form and HTTP route, tried by every kind of
+//! caller: anonymous, a signed-in stranger, each project role, and an admin
+//! who is not a member. A route missing from the table fails the test, so a
+//! new route cannot ship without its access rule.
+
+mod common;
+
+use common::{add_user, browser, sign_in, spawn_app, TestApp, PASSWORD};
+use domain::{GlobalRole, ProjectRole};
+use reqwest::StatusCode;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Rule {
+    Public,
+    SignedIn,
+    Admin,
+    Member(ProjectRole),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Anonymous,
+    Stranger,
+    Analyst,
+    Editor,
+    Owner,
+    Admin,
+}
+
+const EVERYONE: [Who; 6] = [Who::Anonymous, Who::Stranger, Who::Analyst, Who::Editor, Who::Owner, Who::Admin];
+
+impl Who {
+    fn email(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::Stranger => Some("stranger@example.com"),
+            Who::Analyst => Some("analyst@example.com"),
+            Who::Editor => Some("editor@example.com"),
+            Who::Owner => Some("owner@example.com"),
+            Who::Admin => Some("admin@example.com"),
+        }
+    }
+
+    fn role(self) -> Option<ProjectRole> {
+        match self {
+            Who::Analyst => Some(ProjectRole::Analyst),
+            Who::Editor => Some(ProjectRole::Editor),
+            Who::Owner => Some(ProjectRole::Owner),
+            _ => None,
+        }
+    }
+}
+
+fn allowed(rule: Rule, who: Who) -> bool {
+    match rule {
+        Rule::Public => true,
+        Rule::SignedIn => who != Who::Anonymous,
+        Rule::Admin => who == Who::Admin,
+        Rule::Member(needed) => who.role().is_some_and(|r| r.allows(needed)),
+    }
+}
+
+const SLUG: &str = "matrix";
+
+/// Leptos pages (GET).
+const PAGES: &[(&str, Rule)] = &[
+    ("/", Rule::Public),
+    ("/login", Rule::Public),
+    ("/setup", Rule::Public),
+    ("/status", Rule::Public),
+    ("/account", Rule::SignedIn),
+    ("/projects", Rule::SignedIn),
+    ("/projects/{slug}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/settings", Rule::Member(ProjectRole::Analyst)),
+    ("/traces", Rule::SignedIn),
+    ("/tests", Rule::SignedIn),
+    ("/knowledge-base", Rule::SignedIn),
+    ("/datasets", Rule::SignedIn),
+    ("/dashboards", Rule::SignedIn),
+    ("/admin", Rule::Admin),
+    ("/admin/plans", Rule::Admin),
+    ("/admin/audit", Rule::Admin),
+];
+
+/// Server functions by name, with arguments (form-encoded).
+/// (path or name, rule, form arguments).
+type Row = (&'static str, Rule, &'static [(&'static str, &'static str)]);
+
+const SERVER_FNS: &[Row] = &[
+    ("check_readiness", Rule::Public, &[]),
+    ("status_overview", Rule::Public, &[]),
+    ("first_run_needed", Rule::Public, &[]),
+    ("my_projects", Rule::SignedIn, &[]),
+    ("load_account", Rule::SignedIn, &[]),
+    ("load_project", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("admin_users", Rule::Admin, &[]),
+    ("admin_plans", Rule::Admin, &[]),
+    ("audit_page", Rule::Admin, &[("action", ""), ("actor", ""), ("entity_type", "")]),
+    ("verify_audit_chain", Rule::Admin, &[]),
+];
+
+/// Form posts with harmless inputs: allowed callers get a validation error
+/// or a no-op, never a change that would disturb the other checks.
+const FORMS: &[Row] = &[
+    ("/auth/login", Rule::Public, &[("email", "nobody@example.com"), ("password", "not the password")]),
+    ("/auth/logout", Rule::SignedIn, &[]),
+    ("/auth/first-run", Rule::Public, &[("email", ""), ("name", ""), ("password", "x"), ("password_repeat", "y")]),
+    ("/account/profile", Rule::SignedIn, &[("name", "")]),
+    ("/account/password", Rule::SignedIn, &[("current", "wrong"), ("new", "x"), ("repeat", "x")]),
+    ("/account/sessions/revoke", Rule::SignedIn, &[("session_id", "nobody")]),
+    ("/projects", Rule::SignedIn, &[("name", "")]),
+    ("/projects/{slug}/settings", Rule::Member(ProjectRole::Owner), &[("name", ""), ("description", "")]),
+    ("/projects/{slug}/delete", Rule::Member(ProjectRole::Owner), &[("confirm", "not-the-slug")]),
+    ("/projects/{slug}/members", Rule::Member(ProjectRole::Owner), &[("email", ""), ("role", "editor")]),
+    ("/projects/{slug}/members/remove", Rule::Member(ProjectRole::Owner), &[("user_id", "nobody")]),
+    ("/projects/{slug}/members/transfer", Rule::Member(ProjectRole::Owner), &[("user_id", "nobody")]),
+    ("/projects/{slug}/keys", Rule::Member(ProjectRole::Owner), &[("name", "")]),
+    ("/projects/{slug}/keys/revoke", Rule::Member(ProjectRole::Owner), &[("key_id", "nobody")]),
+    ("/admin/users", Rule::Admin, &[("email", ""), ("password", "x"), ("role", "user")]),
+    ("/admin/users/{id}", Rule::Admin, &[("action", "no-such-action")]),
+    ("/admin/plans", Rule::Admin, &[("name", "")]),
+    ("/admin/plans/{id}", Rule::Admin, &[("name", "")]),
+];
+
+/// Plain HTTP routes outside Leptos (GET).
+const HTTP: &[(&str, Rule)] =
+    &[("/healthz", Rule::Public), ("/readyz", Rule::Public), ("/metrics", Rule::Public), ("/admin/audit.csv", Rule::Admin)];
+
+fn fill(path: &str) -> String {
+    path.replace("{slug}", SLUG).replace("{id}", "nobody")
+}
+
+async fn setup() -> TestApp {
+    let app = spawn_app().await;
+    for who in EVERYONE {
+        if let Some(email) = who.email() {
+            let role = if who == Who::Admin { GlobalRole::Admin } else { GlobalRole::User };
+            add_user(&app, email, role).await;
+        }
+    }
+    let owner = sign_in(&app, "owner@example.com", PASSWORD).await;
+    owner.post(app.url("/projects")).form(&[("name", "Matrix"), ("slug", SLUG)]).send().await.unwrap();
+    for (email, role) in [("analyst@example.com", "analyst"), ("editor@example.com", "editor")] {
+        owner.post(app.url(&format!("/projects/{SLUG}/members"))).form(&[("email", email), ("role", role)]).send().await.unwrap();
+    }
+    app
+}
+
+async fn client_for(app: &TestApp, who: Who) -> reqwest::Client {
+    match who.email() {
+        None => browser(app),
+        Some(email) => sign_in(app, email, PASSWORD).await,
+    }
+}
+
+#[test]
+fn every_route_and_server_function_has_an_access_rule() {
+    let mut listed: BTreeSet<String> = PAGES.iter().map(|(p, _)| p.to_string()).collect();
+    listed.extend(HTTP.iter().map(|(p, _)| p.to_string()));
+    let pages: BTreeSet<String> =
+        leptos_axum::generate_route_list(app::App).iter().map(|r| r.path().replace(":slug", "{slug}")).filter(|p| !p.is_empty()).collect();
+    let missing: Vec<_> = pages.iter().filter(|p| !listed.contains(*p)).collect();
+    assert!(missing.is_empty(), "pages without an access rule in tests/access_matrix.rs: {missing:?}");
+
+    let fns: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    let unlisted: Vec<_> = fns.iter().filter(|p| server_fn_rule(p).is_none()).collect();
+    assert!(unlisted.is_empty(), "server functions without an access rule: {unlisted:?}");
+    assert_eq!(fns.len(), SERVER_FNS.len(), "every listed server function exists: {fns:?}");
+
+    let forms: BTreeSet<&str> = elasticdash::http::forms::PATHS.iter().copied().collect();
+    let listed_forms: BTreeSet<&str> = FORMS.iter().map(|(p, _, _)| *p).collect();
+    assert_eq!(forms, listed_forms, "form routes and the matrix must match");
+}
+
+/// `/api/load_project1234…` → the row for `load_project`.
+fn server_fn_rule(path: &str) -> Option<&'static Row> {
+    let name = path.strip_prefix("/api/")?.trim_end_matches(|c: char| c.is_ascii_digit());
+    SERVER_FNS.iter().find(|(n, _, _)| *n == name)
+}
+
+#[tokio::test]
+async fn pages_and_http_routes_allow_exactly_their_callers() {
+    let app = setup().await;
+    let mut failures = Vec::new();
+    for who in EVERYONE {
+        let client = client_for(&app, who).await;
+        for (path, rule) in PAGES.iter().chain(HTTP) {
+            let res = client.get(app.url(&fill(path))).send().await.unwrap();
+            let status = res.status();
+            let ok = if allowed(*rule, who) {
+                status == StatusCode::OK
+            } else if who == Who::Anonymous {
+                status == StatusCode::SEE_OTHER && res.headers()["location"].to_str().unwrap().starts_with("/login")
+            } else {
+                status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND
+            };
+            if !ok {
+                failures.push(format!("{who:?} GET {path} → {status} (rule {rule:?})"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "access leaks or wrong denials:\n{}", failures.join("\n"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_functions_allow_exactly_their_callers() {
+    let app = setup().await;
+    let paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    let mut failures = Vec::new();
+    for who in EVERYONE {
+        let client = client_for(&app, who).await;
+        for path in &paths {
+            let (_, rule, args) = server_fn_rule(path).expect("listed (checked by the other test)");
+            let res = client.post(app.url(path)).header("accept", "application/json").form(args).send().await.unwrap();
+            let status = res.status();
+            let ok = if allowed(*rule, who) {
+                status == StatusCode::OK
+            } else {
+                [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status)
+            };
+            if !ok {
+                failures.push(format!("{who:?} POST {path} → {status} (rule {rule:?}): {}", res.text().await.unwrap_or_default()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "access leaks or wrong denials:\n{}", failures.join("\n"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn forms_allow_exactly_their_callers() {
+    let app = setup().await;
+    let mut failures = Vec::new();
+    for who in EVERYONE {
+        for (path, rule, args) in FORMS {
+            // A fresh session per form: a sign-out must not spoil the next check.
+            let client = client_for(&app, who).await;
+            let res = client.post(app.url(&fill(path))).form(args).send().await.unwrap();
+            let status = res.status();
+            let mut last_message = String::new();
+            let ok = if who == Who::Anonymous && !allowed(*rule, who) {
+                status == StatusCode::UNAUTHORIZED
+            } else if status != StatusCode::SEE_OTHER {
+                false
+            } else {
+                let message = common::flash_after(&app, &client, res).await.to_lowercase();
+                last_message = message.clone();
+                let denied = message.contains("permission") || message.contains("project not found");
+                denied != allowed(*rule, who)
+            };
+            if !ok {
+                failures.push(format!("{who:?} POST {path} → {status} (rule {rule:?}) {}", last_message));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "access leaks or wrong denials:\n{}", failures.join("\n"));
+    let project = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap();
+    assert!(project.is_some_and(|p| p.name == "Matrix"), "the harmless inputs changed nothing");
+    app.shutdown().await;
+}

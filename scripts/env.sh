@@ -16,6 +16,7 @@ SITE_ROOT="$ROOT/target/site"
 # Pinned tool versions. wasm-bindgen must equal the library version in Cargo.lock.
 S3S_FS_VERSION="0.14.1"
 BINARYEN_VERSION="132.0.0"
+AIOSMTPD_VERSION="1.4.6"
 WASM_TARGET="wasm32-unknown-unknown"
 
 wasm_bindgen_version() {
@@ -30,6 +31,8 @@ fi
 WASM_BINDGEN_DIR="$TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION"
 S3S_FS_DIR="$TOOLS/s3s-fs-$S3S_FS_VERSION"
 BINARYEN_DIR="$TOOLS/binaryen-$BINARYEN_VERSION"
+# A Python venv with aiosmtpd: the SMTP sink the mail tests send to.
+AIOSMTPD_DIR="$TOOLS/aiosmtpd-$AIOSMTPD_VERSION"
 
 export PATH="$WASM_BINDGEN_DIR/bin:$S3S_FS_DIR/bin:$BINARYEN_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 

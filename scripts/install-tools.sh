@@ -7,6 +7,7 @@
 #                   and with --release npm binaryen (wasm-opt; Debian's binaryen 108 breaks the wasm).
 #   test:           the above plus rustfmt + clippy, Debian packages postgresql, clickhouse-server,
 #                   clickhouse-client, chromium, curl (apt only when a program is missing), s3s-fs,
+#                   a Python venv with aiosmtpd (pip; the SMTP sink of the mail tests),
 #                   and end2end/node_modules (npm ci: playwright-core only, no browser download).
 #
 # Cargo/npm tools go to $HOME/.cache/elasticdash/tools/<name>-<version>/ (see scripts/env.sh).
@@ -95,6 +96,25 @@ ensure_e2e_modules() {
   echo "$want" >"$stamp"
 }
 
+# ---------------------------------------------------------------- PyPI
+
+# A venv with aiosmtpd (the SMTP sink of the mail tests); done when `import aiosmtpd` works.
+ensure_aiosmtpd() {
+  if [[ -x "$AIOSMTPD_DIR/bin/python" ]] && "$AIOSMTPD_DIR/bin/python" -c 'import aiosmtpd' 2>/dev/null; then return; fi
+  command -v python3 >/dev/null || die "python3 is required for the SMTP sink (aiosmtpd)"
+  python3 -m venv --help >/dev/null 2>&1 || die "python3 venv is missing (apt-get install python3-venv)"
+  mkdir -p "$LOGS"
+  local logfile="$LOGS/aiosmtpd-$AIOSMTPD_VERSION.log"
+  : >"$logfile"
+  # A venv's scripts name its folder, so it is built in place (a half-made one is rebuilt).
+  rm -rf "$AIOSMTPD_DIR"
+  timed "python3 -m venv $AIOSMTPD_DIR" run_logged "$logfile" python3 -m venv "$AIOSMTPD_DIR" ||
+    { tail -n 20 "$logfile" >&2; die "python3 -m venv failed (log: $logfile)"; }
+  timed "pip install aiosmtpd==$AIOSMTPD_VERSION" run_logged "$logfile" \
+    "$AIOSMTPD_DIR/bin/python" -m pip install --disable-pip-version-check --no-input "aiosmtpd==$AIOSMTPD_VERSION" ||
+    { tail -n 20 "$logfile" >&2; rm -rf "$AIOSMTPD_DIR"; die "pip install aiosmtpd failed (log: $logfile)"; }
+}
+
 # ---------------------------------------------------------------- apt
 
 ensure_apt_packages() {
@@ -147,6 +167,7 @@ main() {
     ensure_rust_components
     ensure_apt_packages
     ensure_s3s_fs
+    ensure_aiosmtpd
     ensure_e2e_modules
   fi
   log "tools for '$purpose' ready ($(fmt_secs $(($(date +%s) - t0))))"

@@ -2,15 +2,17 @@
 # Throwaway test services on loopback, each in its own mktemp folder, stopped by PID on exit.
 #
 #   source scripts/services.sh
-#   services_start            # all three; or postgres_start / clickhouse_start / s3_start
+#   services_start            # all four; or postgres_start / clickhouse_start / s3_start / smtp_start
 #
 # Exports (ports fall back to free ones when the preferred port is taken):
 #   ED_TEST_POSTGRES_URL   postgres://postgres@127.0.0.1:55433/postgres   (PostgreSQL 15, trust auth)
 #   ED_TEST_CLICKHOUSE_URL http://127.0.0.1:18123                        (ClickHouse 18.16, user default)
 #   ED_TEST_S3_ENDPOINT    http://127.0.0.1:19000                        (s3s-fs, path-style)
 #   ED_TEST_S3_ACCESS_KEY, ED_TEST_S3_SECRET_KEY (random per run), ED_TEST_S3_REGION (us-east-1)
+#   ED_TEST_SMTP_URL       smtp://127.0.0.1:<free port>                  (aiosmtpd sink, plain SMTP)
+#   ED_TEST_MAIL_DIR       the sink's maildir: one file per received message under new/
 #
-# Run directly (`bash scripts/services.sh`) to start all three and keep them up until Ctrl-C.
+# Run directly (`bash scripts/services.sh`) to start all four and keep them up until Ctrl-C.
 
 if [[ -z "${ROOT:-}" || -z "${CACHE:-}" ]]; then
   source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -201,15 +203,48 @@ s3_stop() {
   S3_PID=""
 }
 
+# ---------------------------------------------------------------- SMTP sink (aiosmtpd)
+
+# smtp_answers PORT: true when an SMTP server greets (220) on 127.0.0.1:PORT.
+smtp_answers() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && head -c 3 <&3 | grep -q 220' _ "$1"
+}
+
+# Accepts every message and writes it, as received, into a maildir (new/ holds one file per message).
+smtp_start() {
+  local t0 port logfile
+  _services_init
+  t0=$(date +%s)
+  [[ -x "$AIOSMTPD_DIR/bin/python" ]] || { err "aiosmtpd not found in $AIOSMTPD_DIR (scripts/install-tools.sh --for test)"; return 1; }
+  port=$(pick_port "${ED_SMTP_PORT:-0}")
+  logfile="$SERVICES_DIR/smtp.log"
+  ED_TEST_MAIL_DIR="$SERVICES_DIR/mail"
+  mkdir -p "$ED_TEST_MAIL_DIR"/{tmp,new,cur}
+  "$AIOSMTPD_DIR/bin/python" -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$ED_TEST_MAIL_DIR" >"$logfile" 2>&1 &
+  SMTP_PID=$!
+  on_exit "smtp_stop"
+  wait_until 30 "SMTP sink on port $port" "$SMTP_PID" "$logfile" smtp_answers "$port" || return 1
+  export ED_TEST_SMTP_URL="smtp://127.0.0.1:$port" ED_TEST_MAIL_DIR
+  ED_SMTP_PORT=$port
+  log "SMTP sink (aiosmtpd $AIOSMTPD_VERSION) up on 127.0.0.1:$port, maildir $ED_TEST_MAIL_DIR (pid $SMTP_PID, $(fmt_secs $(($(date +%s) - t0))))"
+}
+
+smtp_stop() {
+  [[ -n "${SMTP_PID:-}" ]] || return 0
+  kill_pid "$SMTP_PID" aiosmtpd
+  SMTP_PID=""
+}
+
 # ---------------------------------------------------------------- all
 
 services_start() {
-  postgres_start && clickhouse_start && s3_start
+  postgres_start && clickhouse_start && s3_start && smtp_start
 }
 
 services_env() {
   local v
-  for v in ED_TEST_POSTGRES_URL ED_TEST_CLICKHOUSE_URL ED_TEST_S3_ENDPOINT ED_TEST_S3_ACCESS_KEY ED_TEST_S3_SECRET_KEY ED_TEST_S3_REGION; do
+  for v in ED_TEST_POSTGRES_URL ED_TEST_CLICKHOUSE_URL ED_TEST_S3_ENDPOINT ED_TEST_S3_ACCESS_KEY ED_TEST_S3_SECRET_KEY ED_TEST_S3_REGION \
+    ED_TEST_SMTP_URL ED_TEST_MAIL_DIR; do
     printf 'export %s=%q\n' "$v" "${!v:-}"
   done
 }

@@ -6,7 +6,7 @@
 #   1. tools           scripts/install-tools.sh --for test (apt/cargo/npm only when missing)
 #   2. fmt             cargo fmt --all --check
 #   3. clippy          server workspace (--all-targets) and the wasm frontend, -D warnings
-#   4. services        throwaway PostgreSQL 15, ClickHouse 18.16, s3s-fs on loopback (scripts/services.sh)
+#   4. services        throwaway PostgreSQL 15, ClickHouse 18.16, s3s-fs, an aiosmtpd SMTP sink on loopback (scripts/services.sh)
 #   5. cargo test      the workspace (minus the wasm frontend) against those services
 #   6. build           scripts/build.sh (debug server + site)
 #   7. e2e             end2end/ specs in Chromium, against a server started twice:

@@ -14,6 +14,23 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub worker: WorkerSettings,
     pub mail: MailSettings,
+    pub rate_limits: RateLimitSettings,
+}
+
+/// Requests allowed per client before 429 (see `http::rate_limit`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Sign-in and other auth form posts, per IP.
+    pub auth_per_15_minutes: u32,
+    /// Server functions and JSON API calls, per user (or IP when anonymous).
+    pub api_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings { auth_per_15_minutes: 10, api_per_minute: 600 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +47,8 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     /// How long in-flight requests may take to finish after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Where people reach this site, for links in e-mails (no trailing slash).
+    pub public_url: String,
 }
 
 impl Default for ServerSettings {
@@ -42,6 +61,7 @@ impl Default for ServerSettings {
             slow_request_ms: 1000,
             secure_cookies: false,
             shutdown_grace_secs: 20,
+            public_url: "http://127.0.0.1:3000".into(),
         }
     }
 }
@@ -132,11 +152,19 @@ pub struct AuthSettings {
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
     pub session_idle_minutes: i64,
+    /// Sessions end this long after sign-in, whatever the activity (ASVS 3.3.4).
+    pub session_absolute_minutes: i64,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        AuthSettings { argon2_memory_kib: 19 * 1024, argon2_iterations: 2, argon2_parallelism: 1, session_idle_minutes: 30 }
+        AuthSettings {
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            session_idle_minutes: 30,
+            session_absolute_minutes: 12 * 60,
+        }
     }
 }
 
@@ -168,7 +196,8 @@ impl Default for WorkerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
-    /// `smtp://host:port` (plain, e.g. a local relay) or `smtps://user:pass@host`.
+    /// `smtp://host:port` (plain, e.g. a local relay), `smtps://user:pass@host:port`
+    /// (implicit TLS) or `smtp+starttls://user:pass@host:port` (STARTTLS).
     pub smtp_url: Secret,
     pub from: String,
 }

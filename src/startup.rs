@@ -25,6 +25,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
     pub key_cache: Arc<services::api_keys::KeyCache>,
+    pub rate_limiter: Arc<http::rate_limit::RateLimiter>,
+    pub mailer: Arc<dyn services::ports::Mailer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -41,6 +43,8 @@ pub enum StartupError {
     Store { port: &'static str, source: StoreError },
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("mail settings: {0}")]
+    Mail(services::ports::MailError),
 }
 
 fn store_err(port: &'static str) -> impl FnOnce(StoreError) -> StartupError {
@@ -139,6 +143,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(http::audit_export::routes())
         .leptos_routes_with_context(&state, routes, provide_stores.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_stores, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::rate_limit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::auth::load_user))
         .layer(sessions)
         .layer(axum::middleware::from_fn(http::csrf::same_origin_only))
@@ -173,6 +178,8 @@ impl Server {
             metrics: Arc::new(Metrics::default()),
             settings: Arc::new(settings.clone()),
             key_cache: Arc::new(services::api_keys::KeyCache::new(Duration::from_secs(60))),
+            rate_limiter: Arc::new(http::rate_limit::RateLimiter::new(&settings.rate_limits)),
+            mailer: Arc::new(mail::SmtpMailer::new(settings.mail.smtp_url.expose(), &settings.mail.from).map_err(StartupError::Mail)?),
         };
         let worker = settings.worker.enabled.then(|| Worker::new(stores.primary.clone(), &settings.worker));
         Ok(Server {

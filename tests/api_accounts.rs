@@ -266,3 +266,106 @@ async fn plan_quota_limits_project_creation() {
     assert!(msg.contains("projects limit") && msg.contains("1 of 1"), "{msg}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_ip_with_retry_after() {
+    let app = spawn_with(
+        |mut s| {
+            s.rate_limits.auth_per_15_minutes = 3;
+            s
+        },
+        vec![],
+    )
+    .await;
+    let c = browser(&app);
+    for _ in 0..3 {
+        let res =
+            c.post(app.url("/auth/login")).form(&[("email", "a@example.com"), ("password", "whatever password")]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let res = c.post(app.url("/auth/login")).form(&[("email", "a@example.com"), ("password", "whatever password")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert!(res.text().await.unwrap().contains("Too many requests"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn audit_filters_by_actor_project_and_dates() {
+    let app = spawn_app().await;
+    add_user(&app, "admin@example.com", GlobalRole::Admin).await;
+    add_user(&app, "bob@example.com", GlobalRole::User).await;
+    let admin = sign_in(&app, "admin@example.com", PASSWORD).await;
+    let bob = sign_in(&app, "bob@example.com", PASSWORD).await;
+    admin.post(app.url("/projects")).form(&[("name", "Alpha")]).send().await.unwrap();
+    bob.post(app.url("/projects")).form(&[("name", "Beta")]).send().await.unwrap();
+    let csv = |q: &'static str| {
+        let admin = admin.clone();
+        let url = app.url(&format!("/admin/audit.csv?{q}"));
+        async move { admin.get(url).send().await.unwrap() }
+    };
+    let by_bob = csv("actor=bob%40example.com&action=project.create").await.text().await.unwrap();
+    assert_eq!(by_bob.lines().count(), 2, "{by_bob}");
+    assert!(by_bob.contains("bob@example.com") && by_bob.contains("Beta"));
+    let alpha = csv("project=alpha").await.text().await.unwrap();
+    assert!(alpha.contains("Alpha") && !alpha.contains("Beta"), "{alpha}");
+    let today = domain::usage::utc_day(services::clock::now_ms());
+    let in_range = admin.get(app.url(&format!("/admin/audit.csv?action=project.create&from={today}&to={today}"))).send().await.unwrap();
+    assert_eq!(in_range.text().await.unwrap().lines().count(), 3);
+    let before = csv("action=project.create&to=2000-01-01").await.text().await.unwrap();
+    assert_eq!(before.lines().count(), 1, "only the header");
+    let bad = csv("from=2026-02-31").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("YYYY-MM-DD"));
+    let page = admin.get(app.url("/admin/audit?actor=bob%40example.com")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.matches("data-testid=\"audit-row\"").count(), 2, "bob's login and project");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn usage_page_shows_counts_against_the_plan_and_this_months_usage() {
+    let app = spawn_app().await;
+    add_user(&app, "bob@example.com", GlobalRole::User).await;
+    let bob = sign_in(&app, "bob@example.com", PASSWORD).await;
+    bob.post(app.url("/projects")).form(&[("name", "Metered")]).send().await.unwrap();
+    let project = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse("metered").unwrap()).await.unwrap().unwrap();
+    services::quota::record(app.stores.analytics.as_ref(), &project.id, domain::QuotaKind::TracesPerMonth, 1234, services::clock::now_ms())
+        .await
+        .unwrap();
+    let html = bob.get(app.url("/account/usage")).send().await.unwrap().text().await.unwrap();
+    let plan_at = html.find("Plan: ").expect("the plan heading");
+    assert!(html[plan_at..plan_at + 40].contains("Free"), "the seeded default plan: {}", &html[plan_at..plan_at + 40]);
+    assert!(html.contains("1 of 3"), "one project of the Free plan's 3");
+    assert!(html.contains("1234"), "the recorded traces show in the chart data");
+    assert!(html.contains("Plan limit"), "the limit line is drawn");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_after_their_absolute_lifetime() {
+    // Idle: the stored expiry is the idle timeout from now, renewed on use.
+    let app = spawn_app().await;
+    let user = add_user(&app, "ada@example.com", GlobalRole::User).await;
+    sign_in(&app, "ada@example.com", PASSWORD).await;
+    let now = services::clock::now_ms();
+    let sessions = app.stores.primary.user_sessions(&user.id, now).await.unwrap();
+    let ttl_min = (sessions[0].expires_at_ms - now) as f64 / 60_000.0;
+    assert!((29.0..=30.5).contains(&ttl_min), "30 minutes idle timeout, got {ttl_min:.1}");
+    assert!(app.stores.primary.user_sessions(&user.id, now + 31 * 60_000).await.unwrap().is_empty(), "gone once idle");
+    app.shutdown().await;
+
+    // Absolute: with a zero lifetime the session ends at the next request.
+    let app = spawn_with(
+        |mut s| {
+            s.auth.session_absolute_minutes = 0;
+            s
+        },
+        vec![],
+    )
+    .await;
+    add_user(&app, "ada@example.com", GlobalRole::User).await;
+    let c = sign_in(&app, "ada@example.com", PASSWORD).await;
+    assert_eq!(c.get(app.url("/projects")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    app.shutdown().await;
+}

@@ -1,6 +1,7 @@
 //! CSV export of the filtered audit trail (admins), streamed page by page.
 
 use crate::startup::AppState;
+use app::api::admin::AuditQuery;
 use axum::{
     body::Body,
     extract::{Query, State},
@@ -10,25 +11,10 @@ use axum::{
     Extension, Router,
 };
 use futures::stream;
-use serde::Deserialize;
 use services::{ports::AuditFilter, RequestContext};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/audit.csv", get(export))
-}
-
-#[derive(Deserialize, Default)]
-pub struct Filters {
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    actor: String,
-    #[serde(default)]
-    entity_type: String,
-}
-
-fn opt(s: &str) -> Option<String> {
-    (!s.trim().is_empty()).then(|| s.trim().to_owned())
 }
 
 /// A CSV field, quoted when needed; formula-looking values are prefixed so a
@@ -42,9 +28,11 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-async fn export(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Query(f): Query<Filters>) -> Response {
-    let filter =
-        AuditFilter { action: opt(&f.action), actor_user_id: opt(&f.actor), entity_type: opt(&f.entity_type), ..Default::default() };
+async fn export(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Query(q): Query<AuditQuery>) -> Response {
+    let filter: AuditFilter = match q.to_filter() {
+        Ok(f) => f,
+        Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+    };
     // Check access before the first byte: a refused export is a clear error, not an empty file.
     if let Err(e) = services::audit::list(state.stores.primary.as_ref(), &ctx, &filter, None, 1).await {
         return (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.to_string()).into_response();

@@ -21,9 +21,6 @@ pub const USER_ID: &str = "user_id";
 pub const META: &str = "meta";
 pub const FLASH: &str = "flash";
 
-/// Sessions end after this long whatever the activity (ASVS 3.3.4).
-pub const ABSOLUTE_LIFETIME_MS: i64 = 12 * 3600 * 1000;
-
 /// Areas of the app that need a signed-in user. Anything else (the home
 /// page, sign-in, status, static files, unknown URLs that render a 404) is
 /// open; every data read and write is authorised again in the services.
@@ -31,7 +28,15 @@ const PROTECTED: [&str; 9] =
     ["/account", "/projects", "/admin", "/traces", "/tests", "/knowledge-base", "/datasets", "/dashboards", "/api/"];
 
 /// Open to anyone even inside a protected area or as a POST.
-const OPEN: [&str; 5] = ["/api/check_readiness", "/api/status_overview", "/api/first_run_needed", "/auth/login", "/auth/first-run"];
+const OPEN: [&str; 7] = [
+    "/api/check_readiness",
+    "/api/status_overview",
+    "/api/first_run_needed",
+    "/auth/login",
+    "/auth/first-run",
+    "/auth/forgot-password",
+    "/auth/reset-password",
+];
 
 fn needs_user(method: &Method, path: &str) -> bool {
     if OPEN.iter().any(|p| path.starts_with(p)) {
@@ -133,7 +138,11 @@ async fn current_user(state: &AppState, session: &Session) -> Result<Option<serv
     let now = now_ms();
     let user = state.stores.primary.user_by_id(&user_id).await?;
     let valid = match &user {
-        Some(u) => !u.disabled && now - meta.login_at_ms < ABSOLUTE_LIFETIME_MS && u.password_changed_at_ms <= meta.password_epoch_ms,
+        Some(u) => {
+            !u.disabled
+                && now - meta.login_at_ms < state.settings.auth.session_absolute_minutes * 60_000
+                && u.password_changed_at_ms <= meta.password_epoch_ms
+        }
         None => false,
     };
     if !valid {

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod forms;
 pub mod health;
 pub mod metrics;
+pub mod rate_limit;
 pub mod security;
 
 use crate::startup::AppState;

@@ -3,11 +3,12 @@ use crate::pages::{
     account::AccountPage,
     admin::{AdminAuditPage, AdminPlansPage, AdminUsersPage},
     area::AreaPage,
-    auth::{LoginPage, SetupPage},
+    auth::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage},
     home::HomePage,
     not_found::NotFound,
     projects::{ProjectPage, ProjectSettingsPage, ProjectsPage},
     status::StatusPage,
+    usage::UsagePage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -79,7 +80,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("status") view=StatusPage ssr=SsrMode::Async />
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("account/usage") view=UsagePage ssr=SsrMode::Async />
                     <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:slug") view=ProjectPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:slug/settings") view=ProjectSettingsPage ssr=SsrMode::Async />

@@ -63,3 +63,41 @@ mod minute_tests {
         assert_eq!(super::utc_minute(1_795_305_600_000 + 3_723_000), "2026-11-22 01:02 UTC");
     }
 }
+
+/// Start of the UTC day `YYYY-MM-DD`, in Unix milliseconds; `None` when
+/// the text is not such a date.
+pub fn day_start_ms(day: &str) -> Option<i64> {
+    let mut parts = day.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = days * MS_PER_DAY;
+    // Reject dates like 2026-02-31 that do not round-trip.
+    (utc_day(ms) == format!("{y:04}-{m:02}-{d:02}")).then_some(ms)
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+
+    #[test]
+    fn parses_days_and_rejects_impossible_ones() {
+        assert_eq!(day_start_ms("1970-01-01"), Some(0));
+        assert_eq!(day_start_ms("2026-11-22"), Some(1_795_305_600_000));
+        assert_eq!(day_start_ms("2024-02-29").map(utc_day), Some("2024-02-29".into()));
+        for bad in ["2026-02-31", "2026-13-01", "x", "", "2026-1"] {
+            assert_eq!(day_start_ms(bad), None, "{bad}");
+        }
+    }
+}

@@ -92,5 +92,21 @@ pub async fn list(
     if limit == 0 || limit > 500 {
         return Err(ServiceError::Invalid("a page has 1 to 500 entries".into()));
     }
-    Ok(store.list_audit(filter, before_seq, limit).await?)
+    let filter = resolve_names(store, filter).await?;
+    Ok(store.list_audit(&filter, before_seq, limit).await?)
+}
+
+/// People filter by e-mail and project slug; the log stores ids.
+async fn resolve_names(store: &dyn PrimaryStore, filter: &AuditFilter) -> ServiceResult<AuditFilter> {
+    let mut f = filter.clone();
+    if let Some(email) = f.actor_user_id.as_deref().and_then(|a| domain::Email::parse(a).ok()) {
+        // An unknown address matches nothing rather than everything.
+        f.actor_user_id = Some(store.user_by_email(&email).await?.map(|u| u.id).unwrap_or_else(|| "-".into()));
+    }
+    if let Some(slug) = f.project_id.as_deref().and_then(|p| domain::ProjectSlug::parse(p).ok()) {
+        if let Some(p) = store.project_by_slug(&slug).await? {
+            f.project_id = Some(p.id);
+        }
+    }
+    Ok(f)
 }

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod password_reset;
 pub mod passwords;
 pub mod plans;
 pub mod ports;
@@ -18,6 +19,7 @@ pub mod quota;
 pub mod readiness;
 mod service_error;
 pub mod stores;
+pub mod usage;
 pub mod users;
 
 pub use context::{Actor, RequestContext};

@@ -43,6 +43,14 @@ macro_rules! audit_columns {
 
 /// The statements both dialects share.
 pub mod sql {
+    /// Binds: token hash, user, expiry, now.
+    pub const INSERT_RESET: &str =
+        "INSERT INTO password_resets (token_hash, user_id, expires_at_ms, used_at_ms, created_at_ms) VALUES ($1, $2, $3, NULL, $4)";
+    /// Binds: token hash, now. One statement: two concurrent uses cannot both
+    /// get the user.
+    pub const CONSUME_RESET: &str = "UPDATE password_resets SET used_at_ms = $2 \
+         WHERE token_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2 RETURNING user_id";
+    pub const DELETE_RESETS_OF_USER: &str = "DELETE FROM password_resets WHERE user_id = $1";
     /// Binds: id, slug, name, description, now.
     pub const INSERT_PROJECT: &str = "INSERT INTO projects (id, slug, name, description, created_at_ms) VALUES ($1, $2, $3, $4, $5)";
     /// Binds: project, user, role, now. Adds a member or changes the role (the
@@ -330,7 +338,7 @@ pub fn list_audit_query(filter: &AuditFilter, before_seq: Option<i64>, limit: u3
     (text, binds)
 }
 
-/// Implements `ProjectRepo`, `ApiKeyRepo`, `PlanRepo` and `AuditLog` for a
+/// Implements `ProjectRepo`, `ApiKeyRepo`, `PlanRepo`, `AuditLog` and `PasswordResetRepo` for a
 /// store type with a `pool` field; expanded by
 /// [`impl_primary_store!`](crate::impl_primary_store).
 #[doc(hidden)]
@@ -342,8 +350,8 @@ macro_rules! impl_account_repos {
             use $crate::__private::services::{
                 error::StoreResult,
                 ports::{
-                    ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, Member, NewApiKey, NewPlan, NewProject, Plan, PlanRepo,
-                    Project, ProjectRepo,
+                    ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, Member, NewApiKey, NewPlan, NewProject, PasswordResetRepo,
+                    Plan, PlanRepo, Project, ProjectRepo,
                 },
             };
             use $crate::__private::{async_trait, sqlx, tracing};
@@ -620,6 +628,35 @@ macro_rules! impl_account_repos {
                         .await
                         .map_err(db_err)?;
                     rows.into_iter().map(shared::audit_entry_from_row).collect()
+                }
+            }
+
+            #[async_trait]
+            impl PasswordResetRepo for $store {
+                #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user_id))]
+                async fn create_reset(&self, token_hash: &str, user_id: &str, expires_at_ms: i64, now_ms: i64) -> StoreResult<()> {
+                    sqlx::query(sql::INSERT_RESET)
+                        .bind(token_hash)
+                        .bind(user_id)
+                        .bind(expires_at_ms)
+                        .bind(now_ms)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(ref_err)?;
+                    Ok(())
+                }
+
+                #[tracing::instrument(level = "debug", skip_all)]
+                async fn consume_reset(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<String>> {
+                    let users: Vec<String> =
+                        sqlx::query_scalar(sql::CONSUME_RESET).bind(token_hash).bind(now_ms).fetch_all(&self.pool).await.map_err(db_err)?;
+                    Ok(users.into_iter().next())
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user_id))]
+                async fn delete_resets_of_user(&self, user_id: &str) -> StoreResult<u64> {
+                    let done = sqlx::query(sql::DELETE_RESETS_OF_USER).bind(user_id).execute(&self.pool).await.map_err(db_err)?;
+                    Ok(done.rows_affected())
                 }
             }
         };

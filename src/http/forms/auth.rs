@@ -7,7 +7,7 @@ use axum::{
     Form,
 };
 use serde::Deserialize;
-use services::{auth, RequestContext};
+use services::{auth, password_reset, RequestContext};
 use tower_sessions::Session;
 
 #[derive(Deserialize)]
@@ -81,3 +81,47 @@ pub async fn first_run(State(state): State<AppState>, session: Session, Extensio
 }
 
 use axum::Extension;
+
+#[derive(Deserialize)]
+pub struct ForgotPasswordForm {
+    email: String,
+}
+
+/// Always the same message, whether or not the account exists.
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(ctx): Ctx,
+    Form(f): Form<ForgotPasswordForm>,
+) -> Response {
+    let store = state.stores.primary.as_ref();
+    let result = password_reset::request(store, state.mailer.as_ref(), &ctx, &f.email, &state.settings.server.public_url).await;
+    super::finish(&session, result, str::to_owned, "/forgot-password", "/forgot-password").await
+}
+
+#[derive(Deserialize)]
+pub struct ResetPasswordForm {
+    token: String,
+    password: String,
+    password_repeat: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(ctx): Ctx,
+    Form(f): Form<ResetPasswordForm>,
+) -> Response {
+    // Back to the form with the token kept, so a typo can be corrected.
+    let again = format!("/reset-password?token={}", crate::http::auth::urlencode(&f.token));
+    if f.password != f.password_repeat {
+        crate::http::auth::flash(&session, Flash { kind: FlashKind::Error, message: "The two passwords differ.".into(), secret: None })
+            .await;
+        return Redirect::to(&again).into_response();
+    }
+    let cost = state.settings.auth.hash_cost();
+    let ctx = RequestContext { actor: None, ..ctx };
+    let result = password_reset::complete(state.stores.primary.as_ref(), &ctx, &f.token, &f.password, cost).await;
+    let ok = |_| "Your password is changed and every session is signed out. Sign in with the new password.".to_owned();
+    super::finish(&session, result, ok, "/login", &again).await
+}

@@ -19,7 +19,7 @@ use tower_sessions::Session;
 
 /// Every form endpoint (all POST). Public so the access-matrix test can
 /// check that each one is listed there.
-pub const PATHS: [&str; 18] = [
+pub const PATHS: [&str; 20] = [
     "/auth/login",
     "/auth/logout",
     "/auth/first-run",
@@ -38,6 +38,8 @@ pub const PATHS: [&str; 18] = [
     "/admin/users/{id}",
     "/admin/plans",
     "/admin/plans/{id}",
+    "/auth/forgot-password",
+    "/auth/reset-password",
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -60,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         .route(PATHS[15], post(admin::update_user))
         .route(PATHS[16], post(admin::create_plan))
         .route(PATHS[17], post(admin::update_plan))
+        .route(PATHS[18], post(auth::forgot_password))
+        .route(PATHS[19], post(auth::reset_password))
 }
 
 /// The request's context as built by the auth middleware.

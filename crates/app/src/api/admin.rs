@@ -44,6 +44,67 @@ pub struct AuditRow {
     pub ip: Option<String>,
 }
 
+/// The audit screen's filters as typed in the form (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub action: String,
+    /// An e-mail address or a user id.
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub entity_type: String,
+    #[serde(default)]
+    pub project: String,
+    /// `YYYY-MM-DD`, inclusive.
+    #[serde(default)]
+    pub from: String,
+    /// `YYYY-MM-DD`, inclusive.
+    #[serde(default)]
+    pub to: String,
+}
+
+impl AuditQuery {
+    /// The query string for links that keep these filters.
+    pub fn to_query(&self) -> String {
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() || b"-_.~@".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect::<String>()
+        };
+        [
+            ("action", &self.action),
+            ("actor", &self.actor),
+            ("entity_type", &self.entity_type),
+            ("project", &self.project),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", enc(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+
+    #[cfg(feature = "ssr")]
+    pub fn to_filter(&self) -> Result<services::ports::AuditFilter, String> {
+        let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        let day = |s: &str, what: &str| match some(s) {
+            None => Ok(None),
+            Some(d) => domain::usage::day_start_ms(&d).map(Some).ok_or_else(|| format!("the {what} date must be YYYY-MM-DD")),
+        };
+        Ok(services::ports::AuditFilter {
+            action: some(&self.action),
+            actor_user_id: some(&self.actor),
+            entity_type: some(&self.entity_type),
+            project_id: some(&self.project),
+            from_ms: day(&self.from, "from")?,
+            to_ms: day(&self.to, "to")?.map(|t| t + domain::usage::MS_PER_DAY),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
     pub rows: Vec<AuditRow>,
@@ -100,15 +161,9 @@ pub async fn admin_plans() -> Result<Vec<PlanRow>, ServerFnError> {
 
 /// One page of the audit trail, newest first, filtered.
 #[server(prefix = "/api")]
-pub async fn audit_page(action: String, actor: String, entity_type: String, before: Option<i64>) -> Result<AuditView, ServerFnError> {
+pub async fn audit_page(filter: AuditQuery, before: Option<i64>) -> Result<AuditView, ServerFnError> {
     use super::support::*;
-    let some = |s: String| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    let filter = services::ports::AuditFilter {
-        action: some(action),
-        actor_user_id: some(actor),
-        entity_type: some(entity_type),
-        ..Default::default()
-    };
+    let filter = filter.to_filter().map_err(|m| fail(services::ServiceError::Invalid(m)))?;
     const PAGE: u32 = 50;
     let entries = services::audit::list(stores().primary.as_ref(), &request(), &filter, before, PAGE).await.map_err(fail)?;
     let next_before = (entries.len() == PAGE as usize).then(|| entries.last().map(|e| e.seq)).flatten();

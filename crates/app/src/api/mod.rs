@@ -7,6 +7,7 @@ pub mod admin;
 pub mod projects;
 #[cfg(feature = "ssr")]
 mod support;
+pub mod usage;
 
 use domain::ReadinessReport;
 use leptos::prelude::*;

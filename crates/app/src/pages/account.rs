@@ -11,7 +11,10 @@ pub fn AccountPage() -> impl IntoView {
     let data = OnceResource::new(load_account());
     view! {
         <Title text="Your account" />
-        <header class="page-header"><h1>"Your account"</h1></header>
+        <header class="page-header with-actions">
+            <h1>"Your account"</h1>
+            <a class="btn btn-ghost" href="/account/usage" data-testid="usage-link">"Plan and usage"</a>
+        </header>
         <FlashBanner />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -1,5 +1,5 @@
 use crate::{
-    api::admin::{admin_plans, admin_users, audit_page, verify_audit_chain, PlanRow},
+    api::admin::{admin_plans, admin_users, audit_page, verify_audit_chain, AuditQuery, PlanRow},
     components::flash::{FlashBanner, LoadError},
 };
 use domain::{usage::utc_minute, GlobalRole, QuotaKind};
@@ -172,10 +172,17 @@ pub fn AdminPlansPage() -> impl IntoView {
 pub fn AdminAuditPage() -> impl IntoView {
     let q = use_query_map().get_untracked();
     let get = |k: &str| q.get(k).unwrap_or_default();
-    let (action, actor, entity) = (get("action"), get("actor"), get("entity_type"));
+    let query = AuditQuery {
+        action: get("action"),
+        actor: get("actor"),
+        entity_type: get("entity_type"),
+        project: get("project"),
+        from: get("from"),
+        to: get("to"),
+    };
     let before = q.get("before").and_then(|b| b.parse::<i64>().ok());
     let verify = q.get("verify").is_some();
-    let page = OnceResource::new(audit_page(action.clone(), actor.clone(), entity.clone(), before));
+    let page = OnceResource::new(audit_page(query.clone(), before));
     let chain = OnceResource::new(async move {
         if verify {
             Some(verify_audit_chain().await)
@@ -183,18 +190,28 @@ pub fn AdminAuditPage() -> impl IntoView {
             None
         }
     });
-    let query = format!("action={}&actor={}&entity_type={}", enc(&action), enc(&actor), enc(&entity));
-    let csv = format!("/admin/audit.csv?{query}");
+    let qs = query.to_query();
+    let csv = format!("/admin/audit.csv?{qs}");
+    let query_for_pages = qs.clone();
+    let field = |name: &'static str, label: &'static str, value: String, placeholder: &'static str| {
+        view! { <label>{label} <input type="text" name=name value=value placeholder=placeholder /></label> }
+    };
     view! {
         <Title text="Audit trail" />
         <AdminTabs current="/admin/audit" />
-        <form method="get" action="/admin/audit" class="form form-row card">
-            <label>"Action" <input type="text" name="action" value=action placeholder="e.g. project.create" /></label>
-            <label>"Actor (user id)" <input type="text" name="actor" value=actor /></label>
-            <label>"Entity type" <input type="text" name="entity_type" value=entity placeholder="user, project, api_key…" /></label>
-            <button class="btn btn-primary" type="submit">"Filter"</button>
-            <a class="btn btn-ghost" href=csv>"Export CSV"</a>
-            <a class="btn btn-ghost" href="/admin/audit?verify=1" data-testid="verify-chain">"Verify chain"</a>
+        <form method="get" action="/admin/audit" class="form form-grid card" data-testid="audit-filters">
+            {field("action", "Action", query.action.clone(), "project.create")}
+            {field("actor", "Actor", query.actor.clone(), "e-mail or user id")}
+            {field("entity_type", "Entity type", query.entity_type.clone(), "user, project, api_key…")}
+            {field("project", "Project", query.project.clone(), "slug or id")}
+            <label>"From" <input type="date" name="from" value=query.from.clone() /></label>
+            <label>"To" <input type="date" name="to" value=query.to.clone() /></label>
+            <div class="form-actions">
+                <button class="btn btn-primary" type="submit">"Filter"</button>
+                <a class="btn btn-ghost" href="/admin/audit">"Clear"</a>
+                <a class="btn btn-ghost" href=csv>"Export CSV"</a>
+                <a class="btn btn-ghost" href="/admin/audit?verify=1" data-testid="verify-chain">"Verify chain"</a>
+            </div>
         </form>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -214,11 +231,12 @@ pub fn AdminAuditPage() -> impl IntoView {
         </Suspense>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
-                let query = query.clone();
+                let query = query_for_pages.clone();
                 Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
                     Ok(v) => {
+                        let none = v.rows.is_empty();
                         let rows = v.rows.into_iter().map(|r| view! {
                             <tr data-testid="audit-row">
                                 <td class="num">{r.seq}</td>
@@ -230,7 +248,8 @@ pub fn AdminAuditPage() -> impl IntoView {
                                 <td>{r.ip.unwrap_or_default()}</td>
                             </tr>
                         }).collect_view();
-                        let next = v.next_before.map(|b| view! { <a class="btn btn-ghost" href=format!("/admin/audit?{query}&before={b}")>"Older entries →"</a> });
+                        let next = v.next_before.map(|b| view! { <a class="btn btn-ghost" href=format!("/admin/audit?{query}&before={b}") data-testid="older">"Older entries →"</a> });
+                        let empty = none.then(|| view! { <p class="muted">"No entry matches these filters."</p> });
                         view! {
                             <section class="card section-gap">
                                 <div class="table-wrap">
@@ -239,6 +258,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                                         <tbody>{rows}</tbody>
                                     </table>
                                 </div>
+                                {empty}
                                 {next}
                             </section>
                         }.into_any()
@@ -247,10 +267,4 @@ pub fn AdminAuditPage() -> impl IntoView {
             })}}
         </Suspense>
     }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }

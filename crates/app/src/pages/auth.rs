@@ -1,8 +1,9 @@
-//! Sign-in and first-run pages: plain forms that work without JavaScript.
+//! Sign-in, first-run and password-reset pages: plain forms that work
+//! without JavaScript.
 
 use crate::{api::account::first_run_needed, components::flash::FlashBanner};
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -28,7 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                 <label>"Password" <input type="password" name="password" autocomplete="current-password" required maxlength="128" /></label>
                 <button type="submit" class="btn btn-primary btn-block">"Sign in"</button>
             </form>
-            <p class="muted small">"Forgot your password? Ask an administrator to reset it."</p>
+            <p class="muted small"><a href="/forgot-password" data-testid="forgot-link">"Forgot your password?"</a></p>
         </section>
     }
 }
@@ -60,6 +61,55 @@ pub fn SetupPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+        </section>
+    }
+}
+
+/// Ask for a reset link by e-mail.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    view! {
+        <Title text="Forgot your password" />
+        <section class="auth-card card">
+            <h1>"Forgot your password?"</h1>
+            <p class="muted">"Enter the e-mail address of your account: we will send you a link to choose a new password."</p>
+            <FlashBanner />
+            <form method="post" action="/auth/forgot-password" class="form" data-testid="forgot-form">
+                <label>"E-mail" <input type="email" name="email" autocomplete="username" required autofocus maxlength="254" /></label>
+                <button type="submit" class="btn btn-primary btn-block">"Send the link"</button>
+            </form>
+            <p class="muted small"><a href="/login">"Back to sign in"</a></p>
+        </section>
+    }
+}
+
+/// Choose a new password with the token from the e-mailed link.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = use_query_map().with_untracked(|q| q.get("token")).unwrap_or_default();
+    let has_token = !token.is_empty();
+    view! {
+        <Title text="Choose a new password" />
+        // The token is in this page's URL: never send it to another site.
+        <Meta name="referrer" content="no-referrer" />
+        <section class="auth-card card">
+            <h1>"Choose a new password"</h1>
+            <FlashBanner />
+            {if has_token {
+                view! {
+                    <p class="muted">"At least 12 characters. Signing in again is needed on every device afterwards."</p>
+                    <form method="post" action="/auth/reset-password" class="form" data-testid="reset-form">
+                        <input type="hidden" name="token" value=token />
+                        <label>"New password" <input type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" autofocus /></label>
+                        <label>"Repeat the new password" <input type="password" name="password_repeat" autocomplete="new-password" required minlength="12" maxlength="128" /></label>
+                        <button type="submit" class="btn btn-primary btn-block">"Set the new password"</button>
+                    </form>
+                }.into_any()
+            } else {
+                view! {
+                    <p data-testid="reset-no-token">"This page needs the link from the e-mail. " <a href="/forgot-password">"Ask for a new link"</a> "."</p>
+                }.into_any()
+            }}
         </section>
     }
 }

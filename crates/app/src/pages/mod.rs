@@ -6,3 +6,4 @@ pub mod home;
 pub mod not_found;
 pub mod projects;
 pub mod status;
+pub mod usage;

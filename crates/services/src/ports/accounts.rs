@@ -162,3 +162,16 @@ pub trait AuditLog {
     /// Oldest first from `after_seq` (exclusive), for verification.
     async fn audit_chain(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }
+
+/// Password-reset tokens. Only the token's SHA-256 (hex) is stored; a token
+/// is good once, until it expires.
+#[async_trait]
+pub trait PasswordResetRepo {
+    /// `NotFound` when the user does not exist; `Conflict` on a repeated hash.
+    async fn create_reset(&self, token_hash: &str, user_id: &str, expires_at_ms: i64, now_ms: i64) -> StoreResult<()>;
+    /// Marks the token used and returns its user, in one statement, only if
+    /// it was unused and unexpired at `now_ms`; `None` otherwise.
+    async fn consume_reset(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<String>>;
+    /// Removes every reset token of the user, used or not; returns how many.
+    async fn delete_resets_of_user(&self, user_id: &str) -> StoreResult<u64>;
+}

@@ -4,11 +4,13 @@
 pub mod accounts;
 pub mod analytics;
 pub mod blob;
+pub mod mail;
 pub mod primary;
 
 pub use analytics::AnalyticsStore;
 pub use blob::{BlobBody, BlobMeta, BlobStore, ByteRange, ByteStream, DownloadUrl};
+pub use mail::{MailError, Mailer, OutgoingMail};
 pub use primary::{
     ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, JobQueue, JobRecord, LeasedJob, Member, NewApiKey, NewPlan, NewProject,
-    NewUser, Plan, PlanRepo, PrimaryStore, Project, ProjectRepo, SessionInfo, SessionRecords, User, UserRepo,
+    NewUser, PasswordResetRepo, Plan, PlanRepo, PrimaryStore, Project, ProjectRepo, SessionInfo, SessionRecords, User, UserRepo,
 };

@@ -3,14 +3,16 @@ use async_trait::async_trait;
 use domain::{Email, GlobalRole, JobId, JobStatus, NewJob};
 
 pub use super::accounts::{
-    ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, Member, NewApiKey, NewPlan, NewProject, Plan, PlanRepo, Project,
-    ProjectRepo, SessionInfo,
+    ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, Member, NewApiKey, NewPlan, NewProject, PasswordResetRepo, Plan, PlanRepo,
+    Project, ProjectRepo, SessionInfo,
 };
 
 /// The transactional store: users, sessions, jobs (and, later, projects, KB,
 /// tests, audit). SQLite by default, PostgreSQL when scaled out.
 #[async_trait]
-pub trait PrimaryStore: UserRepo + SessionRecords + JobQueue + ProjectRepo + ApiKeyRepo + AuditLog + PlanRepo + Send + Sync {
+pub trait PrimaryStore:
+    UserRepo + SessionRecords + JobQueue + ProjectRepo + ApiKeyRepo + AuditLog + PlanRepo + PasswordResetRepo + Send + Sync
+{
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
     /// Apply pending migrations (idempotent).

@@ -5,13 +5,15 @@
 //! the clock forward, never by sleeping.
 //!
 //! Projects, API keys and plans are in [`accounts`], the audit log in
-//! [`audit`].
+//! [`audit`], password-reset tokens in [`password_resets`].
 
 mod accounts;
 mod audit;
+mod password_resets;
 
 pub use accounts::*;
 pub use audit::*;
+pub use password_resets::*;
 
 use domain::{Email, GlobalRole, JobId, JobStatus, NewJob};
 use serde_json::json;
@@ -73,6 +75,10 @@ macro_rules! primary_contract_tests {
             audit_entries_chain_from_genesis,
             concurrent_appends_never_fork_the_chain,
             audit_is_filtered_and_paged_newest_first,
+            reset_token_is_consumed_once_before_it_expires,
+            reset_for_an_unknown_user_is_not_found,
+            concurrent_consumes_give_the_user_once,
+            resets_of_a_user_are_deleted,
         );
         $crate::primary_contract_tests!(@raw_cases $make;
             edited_audit_row_breaks_the_chain,

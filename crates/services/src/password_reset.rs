@@ -14,6 +14,7 @@ use crate::{
 };
 use domain::Email;
 use serde_json::json;
+use std::sync::Arc;
 
 /// How long a reset link works.
 pub const TOKEN_TTL_MS: i64 = 30 * 60 * 1000;
@@ -33,11 +34,12 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Send a reset link to `email` if it belongs to an enabled account. Always
-/// answers [`REQUESTED_MESSAGE`]; a mail failure is logged, not shown, so
-/// the answer does not reveal whether the account exists.
+/// answers [`REQUESTED_MESSAGE`]. The message is sent in the background, so
+/// neither the answer nor its timing waits on the mail server (which would
+/// reveal whether the account exists); a failure is logged.
 pub async fn request(
     store: &dyn PrimaryStore,
-    mailer: &dyn Mailer,
+    mailer: Arc<dyn Mailer>,
     ctx: &RequestContext,
     email: &str,
     base_url: &str,
@@ -60,9 +62,11 @@ pub async fn request(
              If you did not ask, ignore this message: your password stays as it is.\n"
         ),
     };
-    if let Err(e) = mailer.send(&mail).await {
-        tracing::error!(error = %e, "could not send a password-reset e-mail");
-    }
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(&mail).await {
+            tracing::error!(error = %e, "could not send a password-reset e-mail");
+        }
+    });
     let change = Change {
         action: "user.password_reset_requested",
         entity_type: "user",

@@ -95,7 +95,7 @@ pub async fn forgot_password(
     Form(f): Form<ForgotPasswordForm>,
 ) -> Response {
     let store = state.stores.primary.as_ref();
-    let result = password_reset::request(store, state.mailer.as_ref(), &ctx, &f.email, &state.settings.server.public_url).await;
+    let result = password_reset::request(store, state.mailer.clone(), &ctx, &f.email, &state.settings.server.public_url).await;
     super::finish(&session, result, str::to_owned, "/forgot-password", "/forgot-password").await
 }
 

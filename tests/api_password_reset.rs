@@ -204,3 +204,30 @@ async fn the_pages_render_for_anyone() {
     assert!(without_token.contains("data-testid=\"reset-no-token\""));
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn inviting_an_address_without_an_account_mails_a_link_to_join() {
+    let (app, _db) = spawn_mailing_app().await;
+    let owner_email = unique_email("owner");
+    add_user(&app, &owner_email, domain::GlobalRole::User).await;
+    let owner = common::sign_in(&app, &owner_email, common::PASSWORD).await;
+    owner.post(app.url("/projects")).form(&[("name", "Invites"), ("slug", "invites")]).send().await.unwrap();
+
+    let newcomer = unique_email("newcomer");
+    let form = [("email", newcomer.as_str()), ("role", "analyst")];
+    let msg = flash_after(&app, &owner, owner.post(app.url("/projects/invites/members")).form(&form).send().await.unwrap()).await;
+    assert!(msg.starts_with("ok:"), "{msg}");
+    let mail = the_mail_to(&newcomer).await;
+    let body = mail.replace("=\r\n", "").replace("=\n", "");
+    assert!(body.contains("invited you to the project") && mail.contains("Subject: You are invited to Invites"), "{mail}");
+    assert!(!can_sign_in(&app, &newcomer, NEW_PASSWORD).await, "no usable password before the link");
+
+    assert!(reset(&app, &token_in(&mail), NEW_PASSWORD).await.starts_with("ok:"));
+    let newcomer_client = common::sign_in(&app, &newcomer, NEW_PASSWORD).await;
+    let page = newcomer_client.get(app.url("/projects/invites")).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK, "the invited analyst sees the project");
+    let actions: Vec<String> =
+        app.stores.primary.list_audit(&Default::default(), None, 100).await.unwrap().into_iter().map(|e| e.record.action).collect();
+    assert!(actions.contains(&"user.invite".to_owned()) && actions.contains(&"member.add".to_owned()), "{actions:?}");
+    app.shutdown().await;
+}

@@ -9,7 +9,7 @@ use crate::{
     clock::now_ms,
     context::RequestContext,
     passwords::{self, HashCost},
-    ports::{Mailer, OutgoingMail, PrimaryStore},
+    ports::{Mailer, OutgoingMail, PrimaryStore, User},
     ServiceError, ServiceResult,
 };
 use domain::Email;
@@ -49,24 +49,14 @@ pub async fn request(
         Err(_) => None,
     };
     let Some(user) = user.filter(|u| !u.disabled) else { return Ok(REQUESTED_MESSAGE) };
-    let token = random_hex(32);
-    let now = now_ms();
-    store.create_reset(&token_hash(&token), &user.id, now + TOKEN_TTL_MS, now).await?;
-    let link = format!("{}/reset-password?token={token}", base_url.trim_end_matches('/'));
-    let mail = OutgoingMail {
-        to: user.email.to_string(),
-        subject: "Reset your ElasticDash password".into(),
-        text: format!(
+    let mail = |link: &str| {
+        format!(
             "Someone (hopefully you) asked to reset the password of your ElasticDash account.\n\n\
              Choose a new password here (the link works once, for 30 minutes):\n\n{link}\n\n\
              If you did not ask, ignore this message: your password stays as it is.\n"
-        ),
+        )
     };
-    tokio::spawn(async move {
-        if let Err(e) = mailer.send(&mail).await {
-            tracing::error!(error = %e, "could not send a password-reset e-mail");
-        }
-    });
+    send_link(store, mailer, &user, base_url, TOKEN_TTL_MS, "Reset your ElasticDash password", mail).await?;
     let change = Change {
         action: "user.password_reset_requested",
         entity_type: "user",
@@ -77,6 +67,30 @@ pub async fn request(
     };
     audit::record(store, &RequestContext { actor: None, ..ctx.clone() }, change).await?;
     Ok(REQUESTED_MESSAGE)
+}
+
+/// Store a fresh single-use token for `user`, valid `ttl_ms`, and mail the
+/// link `{base_url}/reset-password?token=…` in the background (see `request`).
+pub async fn send_link(
+    store: &dyn PrimaryStore,
+    mailer: Arc<dyn Mailer>,
+    user: &User,
+    base_url: &str,
+    ttl_ms: i64,
+    subject: &str,
+    text: impl FnOnce(&str) -> String,
+) -> ServiceResult<()> {
+    let token = random_hex(32);
+    let now = now_ms();
+    store.create_reset(&token_hash(&token), &user.id, now + ttl_ms, now).await?;
+    let link = format!("{}/reset-password?token={token}", base_url.trim_end_matches('/'));
+    let mail = OutgoingMail { to: user.email.to_string(), subject: subject.to_owned(), text: text(&link) };
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(&mail).await {
+            tracing::error!(error = %e, "could not send an e-mail with a password link");
+        }
+    });
+    Ok(())
 }
 
 /// Set a new password with a reset token: the token is used up, the user's

@@ -5,11 +5,14 @@ use crate::{
     authz::{self, ProjectAccess},
     clock::now_ms,
     context::RequestContext,
-    ports::{Member, NewProject, PrimaryStore, Project},
+    password_reset,
+    passwords::{self, HashCost},
+    ports::{Mailer, Member, NewProject, NewUser, PrimaryStore, Project, User},
     quota, ServiceError, ServiceResult,
 };
-use domain::{Email, ProjectRole, ProjectSlug, QuotaKind};
+use domain::{Email, GlobalRole, ProjectRole, ProjectSlug, QuotaKind};
 use serde_json::json;
+use std::sync::Arc;
 
 pub struct ProjectInput {
     pub name: String,
@@ -119,25 +122,49 @@ fn member_change<'a>(
     }
 }
 
-/// Add an existing user by e-mail, or change their role (owners only).
-pub async fn set_member(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, email: &str, role: ProjectRole) -> ServiceResult<()> {
+/// How to invite someone who has no account yet.
+pub struct Inviter {
+    pub mailer: Arc<dyn Mailer>,
+    /// The app's public URL, for the link in the e-mail.
+    pub base_url: String,
+    pub cost: HashCost,
+}
+
+/// How long an invitation link works.
+pub const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Add a member by e-mail or change their role (owners only). An address
+/// without an account gets one, and an e-mail with a link to choose its
+/// password.
+pub async fn set_member(
+    store: &dyn PrimaryStore,
+    ctx: &RequestContext,
+    inviter: &Inviter,
+    slug: &str,
+    email: &str,
+    role: ProjectRole,
+) -> ServiceResult<()> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
     let email = Email::parse(email).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let user = store
-        .user_by_email(&email)
-        .await?
-        .ok_or_else(|| ServiceError::Invalid(format!("no account uses {email}: ask an administrator to create it first")))?;
     let project = &access.project;
-    let old = store.member_role(&project.id, &user.id).await?;
+    let existing = store.user_by_email(&email).await?;
+    let old = match &existing {
+        Some(u) => store.member_role(&project.id, &u.id).await?,
+        None => None,
+    };
+    if old.is_none() {
+        let count = store.members(&project.id).await?.len() as u64;
+        quota::check(store, &ctx.actor()?.user_id, QuotaKind::MembersPerProject, count, 1).await?;
+    }
+    let user = match existing {
+        Some(u) => u,
+        None => invite_account(store, ctx, inviter, email, project).await?,
+    };
     if old == Some(role) {
         return Ok(());
     }
     if old == Some(ProjectRole::Owner) {
         ensure_another_owner(store, project, &user.id).await?;
-    }
-    if old.is_none() {
-        let count = store.members(&project.id).await?.len() as u64;
-        quota::check(store, &ctx.actor()?.user_id, QuotaKind::MembersPerProject, count, 1).await?;
     }
     store.set_member(&project.id, &user.id, role, now_ms()).await?;
     let action = if old.is_some() { "member.role_change" } else { "member.add" };
@@ -169,6 +196,46 @@ pub async fn transfer_ownership(store: &dyn PrimaryStore, ctx: &RequestContext, 
     }
     audit::record(store, ctx, member_change("project.transfer_ownership", project, user_id, Some(old), Some(ProjectRole::Owner))).await?;
     Ok(())
+}
+
+/// Create the invited person's account (no usable password until they
+/// choose one through the mailed link) and send the invitation.
+async fn invite_account(
+    store: &dyn PrimaryStore,
+    ctx: &RequestContext,
+    inviter: &Inviter,
+    email: Email,
+    project: &Project,
+) -> ServiceResult<User> {
+    let inviter_name = ctx.actor()?.email.clone();
+    let new = NewUser {
+        email,
+        name: String::new(),
+        // A random secret nobody knows: the account is usable only after the link.
+        password_hash: passwords::hash(&crate::api_keys::random_hex(32), inviter.cost),
+        role: GlobalRole::User,
+        must_change_password: false,
+    };
+    let user = store.create_user(new, now_ms()).await?;
+    let project_name = project.name.clone();
+    let text = move |link: &str| {
+        format!(
+            "{inviter_name} invited you to the project “{project_name}” on ElasticDash.\n\n\
+             Choose your password here to sign in (the link works once, for 7 days):\n\n{link}\n"
+        )
+    };
+    let subject = format!("You are invited to {} on ElasticDash", project.name);
+    password_reset::send_link(store, inviter.mailer.clone(), &user, &inviter.base_url, INVITATION_TTL_MS, &subject, text).await?;
+    let change = Change {
+        action: "user.invite",
+        entity_type: "user",
+        entity_id: &user.id,
+        project_id: Some(&project.id),
+        old: None,
+        new: Some(json!({ "email": user.email })),
+    };
+    audit::record(store, ctx, change).await?;
+    Ok(user)
 }
 
 /// A project never loses its last owner.

@@ -76,7 +76,14 @@ pub async fn set_member(
     Form(f): Form<MemberForm>,
 ) -> Response {
     let r = match ProjectRole::parse(&f.role) {
-        Some(role) => projects::set_member(state.stores.primary.as_ref(), &ctx, &slug, &f.email, role).await,
+        Some(role) => {
+            let inviter = projects::Inviter {
+                mailer: state.mailer.clone(),
+                base_url: state.settings.server.public_url.clone(),
+                cost: state.settings.auth.hash_cost(),
+            };
+            projects::set_member(state.stores.primary.as_ref(), &ctx, &inviter, &slug, &f.email, role).await
+        }
         None => Err(ServiceError::Invalid("choose a role: owner, editor or analyst".into())),
     };
     finish(&session, r, |_| "Members updated.".into(), &settings(&slug), &settings(&slug)).await

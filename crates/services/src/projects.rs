@@ -166,7 +166,7 @@ pub async fn set_member(
     if old == Some(ProjectRole::Owner) {
         ensure_another_owner(store, project, &user.id).await?;
     }
-    store.set_member(&project.id, &user.id, role, now_ms()).await?;
+    store.set_member(&project.id, &user.id, role, now_ms()).await.map_err(owner_conflict)?;
     let action = if old.is_some() { "member.role_change" } else { "member.add" };
     audit::record(store, ctx, member_change(action, project, &user.id, old, Some(role))).await?;
     Ok(())
@@ -179,7 +179,7 @@ pub async fn remove_member(store: &dyn PrimaryStore, ctx: &RequestContext, slug:
     if old == ProjectRole::Owner {
         ensure_another_owner(store, project, user_id).await?;
     }
-    store.remove_member(&project.id, user_id).await?;
+    store.remove_member(&project.id, user_id).await.map_err(owner_conflict)?;
     audit::record(store, ctx, member_change("member.remove", project, user_id, Some(old), None)).await?;
     Ok(())
 }
@@ -191,8 +191,10 @@ pub async fn transfer_ownership(store: &dyn PrimaryStore, ctx: &RequestContext, 
     let project = &access.project;
     let old = store.member_role(&project.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
     store.set_member(&project.id, user_id, ProjectRole::Owner, now_ms()).await?;
+    // The new owner is in place before the old one steps down, so the
+    // project has an owner at every moment.
     if user_id != me {
-        store.set_member(&project.id, me, ProjectRole::Editor, now_ms()).await?;
+        store.set_member(&project.id, me, ProjectRole::Editor, now_ms()).await.map_err(owner_conflict)?;
     }
     audit::record(store, ctx, member_change("project.transfer_ownership", project, user_id, Some(old), Some(ProjectRole::Owner))).await?;
     Ok(())
@@ -238,7 +240,16 @@ async fn invite_account(
     Ok(user)
 }
 
-/// A project never loses its last owner.
+/// The store refuses (atomically) to remove the last owner.
+fn owner_conflict(e: crate::StoreError) -> ServiceError {
+    match e {
+        crate::StoreError::Conflict(_) => ServiceError::Conflict("a project needs an owner: make someone else owner first".into()),
+        other => other.into(),
+    }
+}
+
+/// A project never loses its last owner (a friendly early check; the store
+/// enforces it under concurrency).
 async fn ensure_another_owner(store: &dyn PrimaryStore, project: &Project, leaving: &str) -> ServiceResult<()> {
     let others = store.members(&project.id).await?.into_iter().filter(|m| m.role == ProjectRole::Owner && m.user_id != leaving).count();
     if others == 0 {

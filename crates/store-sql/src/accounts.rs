@@ -73,6 +73,7 @@ pub mod sql {
          FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 ORDER BY u.email";
     pub const MEMBER_ROLE: &str = "SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2";
     pub const REMOVE_MEMBER: &str = "DELETE FROM project_members WHERE project_id = $1 AND user_id = $2";
+    pub const COUNT_OWNERS: &str = "SELECT COUNT(*) FROM project_members WHERE project_id = $1 AND role = 'owner'";
 
     /// Binds: the [`api_key_columns`] but the last two.
     pub const INSERT_API_KEY: &str =
@@ -234,6 +235,16 @@ pub fn plan_from_row(row: PlanRow) -> Result<Plan, StoreError> {
         storage_bytes: limit("plans.storage_bytes", storage_bytes)?,
     };
     Ok(Plan { id, name, limits, is_default, created_at_ms })
+}
+
+/// A membership change may not leave a project without an owner: `owners`
+/// is the count before the change removes one.
+pub fn keep_an_owner(owners: i64) -> Result<(), StoreError> {
+    if owners <= 1 {
+        Err(StoreError::Conflict("a project needs an owner".into()))
+    } else {
+        Ok(())
+    }
 }
 
 /// The entry that follows `head` (`seq, hash` of the last one; `None` for an
@@ -444,21 +455,52 @@ macro_rules! impl_account_repos {
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, user_id = %user_id))]
                 async fn set_member(&self, project_id: &str, user_id: &str, role: ProjectRole, now_ms: i64) -> StoreResult<()> {
+                    let mut tx = self.pool.begin_with($dialect.begin_audit_append).await.map_err(db_err)?;
+                    if let Some(lock) = $dialect.lock_project {
+                        sqlx::query(lock).bind(project_id).execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    let current: Option<String> = sqlx::query_scalar(sql::MEMBER_ROLE)
+                        .bind(project_id)
+                        .bind(user_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    if current.as_deref() == Some("owner") && role != ProjectRole::Owner {
+                        let owners: i64 =
+                            sqlx::query_scalar(sql::COUNT_OWNERS).bind(project_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                        shared::keep_an_owner(owners)?;
+                    }
                     sqlx::query(sql::UPSERT_MEMBER)
                         .bind(project_id)
                         .bind(user_id)
                         .bind(role.as_str())
                         .bind(now_ms)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await
                         .map_err(ref_err)?;
-                    Ok(())
+                    tx.commit().await.map_err(db_err)
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, user_id = %user_id))]
                 async fn remove_member(&self, project_id: &str, user_id: &str) -> StoreResult<()> {
-                    let done = sqlx::query(sql::REMOVE_MEMBER).bind(project_id).bind(user_id).execute(&self.pool).await.map_err(db_err)?;
-                    found(done.rows_affected())
+                    let mut tx = self.pool.begin_with($dialect.begin_audit_append).await.map_err(db_err)?;
+                    if let Some(lock) = $dialect.lock_project {
+                        sqlx::query(lock).bind(project_id).execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    let current: Option<String> = sqlx::query_scalar(sql::MEMBER_ROLE)
+                        .bind(project_id)
+                        .bind(user_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    if current.as_deref() == Some("owner") {
+                        let owners: i64 =
+                            sqlx::query_scalar(sql::COUNT_OWNERS).bind(project_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                        shared::keep_an_owner(owners)?;
+                    }
+                    let done = sqlx::query(sql::REMOVE_MEMBER).bind(project_id).bind(user_id).execute(&mut *tx).await.map_err(db_err)?;
+                    found(done.rows_affected())?;
+                    tx.commit().await.map_err(db_err)
                 }
             }
 

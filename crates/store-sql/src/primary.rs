@@ -32,6 +32,11 @@ pub struct Dialect {
     /// that only one appender holds at a time (readers are not blocked),
     /// released at commit or rollback.
     pub lock_audit_chain: Option<&'static str>,
+    /// Run first in a membership change (after `begin_audit_append`, which
+    /// serialises writers on SQLite). PostgreSQL: lock the project's row so
+    /// two owners demoting each other cannot both pass the last-owner check.
+    /// Binds: `$1` project id.
+    pub lock_project: Option<&'static str>,
     /// Marks running jobs whose lease expired with no attempt left as failed.
     /// Binds: `$1` now.
     pub fail_exhausted_leases: &'static str,
@@ -45,11 +50,12 @@ pub struct Dialect {
 /// another transaction holds, SQLite needs nothing: one writer at a time, and
 /// each statement is atomic), and how an audit append is serialised.
 macro_rules! dialect {
-    ($backend:literal, $lock:literal, $begin_audit:literal, $lock_audit:expr) => {
+    ($backend:literal, $lock:literal, $begin_audit:literal, $lock_audit:expr, $lock_project:expr) => {
         Dialect {
             backend: $backend,
             begin_audit_append: $begin_audit,
             lock_audit_chain: $lock_audit,
+            lock_project: $lock_project,
             fail_exhausted_leases: concat!(
                 "UPDATE jobs SET status = 'failed', lease_expires_at_ms = NULL, ",
                 "last_error = 'lease expired after ' || attempts || ' attempts', updated_at_ms = $1 ",
@@ -72,8 +78,14 @@ macro_rules! dialect {
     };
 }
 
-pub const SQLITE: Dialect = dialect!("sqlite", "", "BEGIN IMMEDIATE", None);
-pub const POSTGRES: Dialect = dialect!("postgres", " FOR UPDATE SKIP LOCKED", "BEGIN", Some("LOCK TABLE audit_log IN EXCLUSIVE MODE"));
+pub const SQLITE: Dialect = dialect!("sqlite", "", "BEGIN IMMEDIATE", None, None);
+pub const POSTGRES: Dialect = dialect!(
+    "postgres",
+    " FOR UPDATE SKIP LOCKED",
+    "BEGIN",
+    Some("LOCK TABLE audit_log IN EXCLUSIVE MODE"),
+    Some("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
+);
 
 /// The columns a [`UserRow`] is read from.
 macro_rules! user_columns {

@@ -55,9 +55,10 @@ pub trait ProjectRepo {
     async fn count_owned_projects(&self, user_id: &str) -> StoreResult<u64>;
     async fn members(&self, project_id: &str) -> StoreResult<Vec<Member>>;
     async fn member_role(&self, project_id: &str, user_id: &str) -> StoreResult<Option<ProjectRole>>;
-    /// Add or change a member's role.
+    /// Add or change a member's role. `Conflict` when it would demote the
+    /// project's last owner (checked atomically with the change).
     async fn set_member(&self, project_id: &str, user_id: &str, role: ProjectRole, now_ms: i64) -> StoreResult<()>;
-    /// `NotFound` when not a member.
+    /// `NotFound` when not a member; `Conflict` when removing the last owner.
     async fn remove_member(&self, project_id: &str, user_id: &str) -> StoreResult<()>;
 }
 

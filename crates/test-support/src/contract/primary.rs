@@ -66,6 +66,7 @@ macro_rules! primary_contract_tests {
             project_is_created_with_its_owner_atomically,
             projects_of_user_lists_member_projects_with_roles,
             members_are_added_changed_and_removed,
+            the_last_owner_cannot_be_removed_or_demoted,
             projects_are_updated_and_deleted_with_members_and_keys,
             api_keys_are_created_listed_revoked_and_touched,
             the_free_plan_is_seeded_as_default,

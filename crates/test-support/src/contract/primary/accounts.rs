@@ -136,6 +136,34 @@ pub async fn members_are_added_changed_and_removed(store: Arc<dyn PrimaryStore>)
     assert_eq!(store.members("no-such-project").await.unwrap(), vec![]);
 }
 
+pub async fn the_last_owner_cannot_be_removed_or_demoted(store: Arc<dyn PrimaryStore>) {
+    let ada = user(&*store, "ada@example.com").await;
+    let bob = user(&*store, "bob@example.com").await;
+    let p = project(&*store, "solo", "Solo", &ada).await;
+    assert!(is_conflict(store.remove_member(&p.id, &ada.id).await), "the only owner stays");
+    assert!(is_conflict(store.set_member(&p.id, &ada.id, ProjectRole::Editor, NOW).await), "nor is demoted");
+    assert_eq!(store.member_role(&p.id, &ada.id).await.unwrap(), Some(ProjectRole::Owner));
+
+    // Two owners stepping down at the same moment: exactly one may.
+    store.set_member(&p.id, &bob.id, ProjectRole::Owner, NOW).await.unwrap();
+    for round in 0..5 {
+        let (a, b) = (store.clone(), store.clone());
+        let (pa, pb) = (p.id.clone(), p.id.clone());
+        let (ida, idb) = (ada.id.clone(), bob.id.clone());
+        let (ra, rb) = tokio::join!(
+            tokio::spawn(async move { a.set_member(&pa, &ida, ProjectRole::Editor, NOW).await }),
+            tokio::spawn(async move { b.remove_member(&pb, &idb).await }),
+        );
+        let outcomes = [ra.unwrap(), rb.unwrap()];
+        assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "round {round}: {outcomes:?}");
+        let owners = store.members(&p.id).await.unwrap().into_iter().filter(|m| m.role == ProjectRole::Owner).count();
+        assert_eq!(owners, 1, "round {round}: one owner left");
+        // Back to two owners for the next round.
+        store.set_member(&p.id, &ada.id, ProjectRole::Owner, NOW).await.unwrap();
+        store.set_member(&p.id, &bob.id, ProjectRole::Owner, NOW).await.unwrap();
+    }
+}
+
 pub async fn projects_are_updated_and_deleted_with_members_and_keys(store: Arc<dyn PrimaryStore>) {
     let ada = user(&*store, "ada@example.com").await;
     let bob = user(&*store, "bob@example.com").await;

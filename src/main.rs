@@ -73,7 +73,7 @@ async fn serve(settings: Settings) -> CliResult {
 
 async fn migrate(settings: Settings) -> CliResult {
     let stores = startup::open_stores(&settings.stores).await?;
-    startup::migrate(&stores).await?;
+    stores.migrate().await?;
     println!(
         "migrated: primary ({}), analytics ({}), blob ({})",
         stores.primary.backend(),
@@ -85,11 +85,9 @@ async fn migrate(settings: Settings) -> CliResult {
 
 async fn create_admin(settings: Settings, email: &str) -> CliResult {
     let stores = startup::open_stores(&settings.stores).await?;
-    startup::migrate(&stores).await?;
+    stores.migrate().await?;
     let password = read_password()?;
-    let user =
-        services::accounts::create_admin(stores.primary.as_ref(), email, &password, settings.auth.hash_cost(), services::clock::now_ms())
-            .await?;
+    let user = services::accounts::create_admin(stores.primary.as_ref(), email, &password, settings.auth.hash_cost()).await?;
     println!("created administrator {}", user.email);
     Ok(())
 }

@@ -115,11 +115,6 @@ fn s3_store(s: &StoreSettings) -> Result<blob::S3BlobStore, StartupError> {
     }))
 }
 
-/// Migrations for every store (and the S3 bucket when it is missing).
-pub async fn migrate(stores: &Stores) -> Result<(), StoreError> {
-    stores.migrate().await
-}
-
 fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("elasticdash")
@@ -164,7 +159,7 @@ pub struct Server {
 impl Server {
     pub async fn build(settings: Settings) -> Result<Server, StartupError> {
         let stores = open_stores(&settings.stores).await?;
-        migrate(&stores).await.map_err(store_err("migrate"))?;
+        stores.migrate().await.map_err(store_err("migrate"))?;
         Self::with_stores(settings, stores).await
     }
 

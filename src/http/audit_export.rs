@@ -10,7 +10,7 @@ use axum::{
     routing::get,
     Extension, Router,
 };
-use futures::stream;
+use futures::{stream, StreamExt};
 use services::{ports::AuditFilter, RequestContext};
 
 pub fn routes() -> Router<AppState> {
@@ -83,8 +83,6 @@ async fn export(State(state): State<AppState>, Extension(ctx): Extension<Request
     )
         .into_response()
 }
-
-use futures::StreamExt;
 
 #[cfg(test)]
 mod tests {

@@ -93,7 +93,7 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
     let wants_page = req.method() == Method::GET && !path.starts_with("/api/");
     if page.viewer.is_none() && needs_user(req.method(), &path) {
         return if wants_page {
-            Redirect::to(&format!("/login?next={}", urlencode(&path_and_query(&req)))).into_response()
+            Redirect::to(&format!("/login?next={}", domain::url::query_value(&path_and_query(&req)))).into_response()
         } else {
             (StatusCode::UNAUTHORIZED, "Please sign in.").into_response()
         };
@@ -116,15 +116,6 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
 
 fn path_and_query(req: &Request) -> String {
     req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into())
-}
-
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The session's user, if the session is valid; ends sessions that outlived

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod plan;
 pub mod project;
 pub mod role;
+pub mod url;
 pub mod usage;
 
 pub use audit::AuditRecord;

@@ -9,7 +9,7 @@ use crate::{
     ports::{PrimaryStore, User},
     ServiceError, ServiceResult,
 };
-use domain::Email;
+use domain::{Email, GlobalRole};
 use serde_json::json;
 
 /// Failed logins before the account is locked.
@@ -111,10 +111,7 @@ pub async fn first_run_admin(
     if store.count_users().await? > 0 {
         return Err(ServiceError::Conflict("this installation already has an administrator".into()));
     }
-    let user = crate::accounts::create_admin(store, email, password, cost, now_ms()).await.map_err(ServiceError::from)?;
-    if !name.trim().is_empty() {
-        store.set_user_name(&user.id, name.trim()).await?;
-    }
+    let user = crate::users::new_account(store, email, name, password, GlobalRole::Admin, false, cost).await?;
     let ctx = RequestContext { actor: Some(actor_of(&user)), ..ctx.clone() };
     audit::record(store, &ctx, change("user.create_first_admin", &user.id, json!({ "email": user.email }))).await?;
     Ok(user)

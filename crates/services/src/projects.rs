@@ -163,9 +163,6 @@ pub async fn set_member(
     if old == Some(role) {
         return Ok(());
     }
-    if old == Some(ProjectRole::Owner) {
-        ensure_another_owner(store, project, &user.id).await?;
-    }
     store.set_member(&project.id, &user.id, role, now_ms()).await.map_err(owner_conflict)?;
     let action = if old.is_some() { "member.role_change" } else { "member.add" };
     audit::record(store, ctx, member_change(action, project, &user.id, old, Some(role))).await?;
@@ -176,9 +173,6 @@ pub async fn remove_member(store: &dyn PrimaryStore, ctx: &RequestContext, slug:
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
     let project = &access.project;
     let old = store.member_role(&project.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
-    if old == ProjectRole::Owner {
-        ensure_another_owner(store, project, user_id).await?;
-    }
     store.remove_member(&project.id, user_id).await.map_err(owner_conflict)?;
     audit::record(store, ctx, member_change("member.remove", project, user_id, Some(old), None)).await?;
     Ok(())
@@ -240,20 +234,11 @@ async fn invite_account(
     Ok(user)
 }
 
-/// The store refuses (atomically) to remove the last owner.
+/// A project never loses its last owner: the store refuses it atomically
+/// (also under concurrent changes); this gives the refusal its message.
 fn owner_conflict(e: crate::StoreError) -> ServiceError {
     match e {
         crate::StoreError::Conflict(_) => ServiceError::Conflict("a project needs an owner: make someone else owner first".into()),
         other => other.into(),
     }
-}
-
-/// A project never loses its last owner (a friendly early check; the store
-/// enforces it under concurrency).
-async fn ensure_another_owner(store: &dyn PrimaryStore, project: &Project, leaving: &str) -> ServiceResult<()> {
-    let others = store.members(&project.id).await?.into_iter().filter(|m| m.role == ProjectRole::Owner && m.user_id != leaving).count();
-    if others == 0 {
-        return Err(ServiceError::Conflict("a project needs an owner: make someone else owner first".into()));
-    }
-    Ok(())
 }

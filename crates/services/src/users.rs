@@ -32,6 +32,23 @@ pub async fn create(
     cost: HashCost,
 ) -> ServiceResult<User> {
     ctx.admin()?;
+    let user = new_account(store, email, name, password, role, true, cost).await?;
+    let new = json!({ "email": user.email, "name": user.name, "role": user.role.as_str() });
+    audit::record(store, ctx, user_change("user.create", &user.id, None, Some(new))).await?;
+    Ok(user)
+}
+
+/// Validate and store a new account with a password someone chose (an
+/// admin for another person, or the first admin for themselves).
+pub(crate) async fn new_account(
+    store: &dyn PrimaryStore,
+    email: &str,
+    name: &str,
+    password: &str,
+    role: GlobalRole,
+    must_change_password: bool,
+    cost: HashCost,
+) -> ServiceResult<User> {
     let email = Email::parse(email).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     passwords::check_policy(password).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let new = NewUser {
@@ -39,15 +56,12 @@ pub async fn create(
         name: name.trim().chars().take(120).collect(),
         password_hash: passwords::hash(password, cost),
         role,
-        must_change_password: true,
+        must_change_password,
     };
-    let user = store.create_user(new, now_ms()).await.map_err(|e| match e {
+    store.create_user(new, now_ms()).await.map_err(|e| match e {
         crate::StoreError::Conflict(_) => ServiceError::Conflict("a user with this e-mail address already exists".into()),
         other => other.into(),
-    })?;
-    let new = json!({ "email": user.email, "name": user.name, "role": user.role.as_str() });
-    audit::record(store, ctx, user_change("user.create", &user.id, None, Some(new))).await?;
-    Ok(user)
+    })
 }
 
 async fn target(store: &dyn PrimaryStore, id: &str) -> ServiceResult<User> {

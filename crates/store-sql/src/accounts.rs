@@ -349,6 +349,28 @@ pub fn list_audit_query(filter: &AuditFilter, before_seq: Option<i64>, limit: u3
     (text, binds)
 }
 
+/// Opens the serialised transaction of a membership change (project row
+/// locked where the dialect needs it) and refuses it when `$user_id` is an
+/// owner who `$stops_owning` and no other owner would remain. Used by
+/// [`impl_account_repos!`]; expands to the open transaction.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __membership_change {
+    ($self:ident, $dialect:expr, $project_id:expr, $user_id:expr, $stops_owning:expr) => {{
+        let mut tx = $self.pool.begin_with($dialect.begin_audit_append).await.map_err(db_err)?;
+        if let Some(lock) = $dialect.lock_project {
+            sqlx::query(lock).bind($project_id).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        let current: Option<String> =
+            sqlx::query_scalar(sql::MEMBER_ROLE).bind($project_id).bind($user_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        if current.as_deref() == Some("owner") && $stops_owning {
+            let owners: i64 = sqlx::query_scalar(sql::COUNT_OWNERS).bind($project_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+            shared::keep_an_owner(owners)?;
+        }
+        tx
+    }};
+}
+
 /// Implements `ProjectRepo`, `ApiKeyRepo`, `PlanRepo`, `AuditLog` and `PasswordResetRepo` for a
 /// store type with a `pool` field; expanded by
 /// [`impl_primary_store!`](crate::impl_primary_store).
@@ -455,21 +477,7 @@ macro_rules! impl_account_repos {
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, user_id = %user_id))]
                 async fn set_member(&self, project_id: &str, user_id: &str, role: ProjectRole, now_ms: i64) -> StoreResult<()> {
-                    let mut tx = self.pool.begin_with($dialect.begin_audit_append).await.map_err(db_err)?;
-                    if let Some(lock) = $dialect.lock_project {
-                        sqlx::query(lock).bind(project_id).execute(&mut *tx).await.map_err(db_err)?;
-                    }
-                    let current: Option<String> = sqlx::query_scalar(sql::MEMBER_ROLE)
-                        .bind(project_id)
-                        .bind(user_id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    if current.as_deref() == Some("owner") && role != ProjectRole::Owner {
-                        let owners: i64 =
-                            sqlx::query_scalar(sql::COUNT_OWNERS).bind(project_id).fetch_one(&mut *tx).await.map_err(db_err)?;
-                        shared::keep_an_owner(owners)?;
-                    }
+                    let mut tx = $crate::__membership_change!(self, $dialect, project_id, user_id, role != ProjectRole::Owner);
                     sqlx::query(sql::UPSERT_MEMBER)
                         .bind(project_id)
                         .bind(user_id)
@@ -483,21 +491,7 @@ macro_rules! impl_account_repos {
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, user_id = %user_id))]
                 async fn remove_member(&self, project_id: &str, user_id: &str) -> StoreResult<()> {
-                    let mut tx = self.pool.begin_with($dialect.begin_audit_append).await.map_err(db_err)?;
-                    if let Some(lock) = $dialect.lock_project {
-                        sqlx::query(lock).bind(project_id).execute(&mut *tx).await.map_err(db_err)?;
-                    }
-                    let current: Option<String> = sqlx::query_scalar(sql::MEMBER_ROLE)
-                        .bind(project_id)
-                        .bind(user_id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    if current.as_deref() == Some("owner") {
-                        let owners: i64 =
-                            sqlx::query_scalar(sql::COUNT_OWNERS).bind(project_id).fetch_one(&mut *tx).await.map_err(db_err)?;
-                        shared::keep_an_owner(owners)?;
-                    }
+                    let mut tx = $crate::__membership_change!(self, $dialect, project_id, user_id, true);
                     let done = sqlx::query(sql::REMOVE_MEMBER).bind(project_id).bind(user_id).execute(&mut *tx).await.map_err(db_err)?;
                     found(done.rows_affected())?;
                     tx.commit().await.map_err(db_err)

@@ -4,7 +4,7 @@ use app::session_view::{Flash, FlashKind};
 use axum::{
     extract::State,
     response::{IntoResponse, Redirect, Response},
-    Form,
+    Extension, Form,
 };
 use serde::Deserialize;
 use services::{auth, password_reset, RequestContext};
@@ -34,7 +34,7 @@ pub async fn login(State(state): State<AppState>, session: Session, Extension(ct
 async fn back_to_login(session: &Session, message: &str, next: Option<&str>) -> Response {
     crate::http::auth::flash(session, Flash { kind: FlashKind::Error, message: message.to_owned(), secret: None }).await;
     let to = match next {
-        Some(n) => format!("/login?next={}", crate::http::auth::urlencode(&local_path(Some(n)))),
+        Some(n) => format!("/login?next={}", domain::url::query_value(&local_path(Some(n)))),
         None => "/login".into(),
     };
     Redirect::to(&to).into_response()
@@ -80,8 +80,6 @@ pub async fn first_run(State(state): State<AppState>, session: Session, Extensio
     }
 }
 
-use axum::Extension;
-
 #[derive(Deserialize)]
 pub struct ForgotPasswordForm {
     email: String,
@@ -113,7 +111,7 @@ pub async fn reset_password(
     Form(f): Form<ResetPasswordForm>,
 ) -> Response {
     // Back to the form with the token kept, so a typo can be corrected.
-    let again = format!("/reset-password?token={}", crate::http::auth::urlencode(&f.token));
+    let again = format!("/reset-password?token={}", domain::url::query_value(&f.token));
     if f.password != f.password_repeat {
         crate::http::auth::flash(&session, Flash { kind: FlashKind::Error, message: "The two passwords differ.".into(), secret: None })
             .await;

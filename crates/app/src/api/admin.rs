@@ -67,11 +67,6 @@ pub struct AuditQuery {
 impl AuditQuery {
     /// The query string for links that keep these filters.
     pub fn to_query(&self) -> String {
-        let enc = |s: &str| {
-            s.bytes()
-                .map(|b| if b.is_ascii_alphanumeric() || b"-_.~@".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-                .collect::<String>()
-        };
         [
             ("action", &self.action),
             ("actor", &self.actor),
@@ -82,7 +77,7 @@ impl AuditQuery {
         ]
         .iter()
         .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", enc(v.trim())))
+        .map(|(k, v)| format!("{k}={}", domain::url::query_value(v.trim())))
         .collect::<Vec<_>>()
         .join("&")
     }

@@ -40,6 +40,10 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(configure: impl FnOnce(Settings) -> Settings, handlers: Vec<(&str, Arc<dyn JobHandler>)>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let settings = configure(embedded_settings(dir.path()));
+    // `RUST_LOG=debug cargo test …` shows the server's logs when a test needs explaining.
+    if std::env::var_os("RUST_LOG").is_some() {
+        elasticdash::telemetry::init(&settings.log);
+    }
     let mut server = Server::build(settings).await.expect("server starts");
     for (kind, h) in handlers {
         server = server.register_job(kind, h);

@@ -27,77 +27,75 @@ fn AdminTabs(current: &'static str) -> impl IntoView {
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
-    let data = OnceResource::new(admin_users());
+    let data = admin_users();
     view! {
         <Title text="Users" />
         <AdminTabs current="/admin" />
         <FlashBanner />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
-                    Ok(v) => {
-                        let plans = v.plans;
-                        let rows = v.users.into_iter().map(|u| {
-                            let action = format!("/admin/users/{}", u.id);
-                            let plan_options = plans.iter().map(|p| view! {
-                                <option value=p.id.clone() selected=u.plan_id.as_deref() == Some(p.id.as_str())>{p.name.clone()}</option>
-                            }).collect_view();
-                            let status = if u.disabled { "disabled" } else if u.locked { "locked" } else if u.must_change_password { "must change password" } else { "active" };
-                            view! {
-                                <tr data-testid="user-row">
-                                    <td><strong>{u.email}</strong><br /><small class="muted">{u.name}</small></td>
-                                    <td>
-                                        <form method="post" action=action.clone() class="inline-form">
-                                            <input type="hidden" name="action" value="role" />
-                                            <select name="role" aria-label="Role">
-                                                <option value="user" selected=u.role == GlobalRole::User>"User"</option>
-                                                <option value="admin" selected=u.role == GlobalRole::Admin>"Admin"</option>
-                                            </select>
-                                            <button class="btn btn-ghost btn-sm" type="submit">"Set"</button>
-                                        </form>
-                                    </td>
-                                    <td>
-                                        <form method="post" action=action.clone() class="inline-form">
-                                            <input type="hidden" name="action" value="plan" />
-                                            <select name="plan_id" aria-label="Plan">{plan_options}</select>
-                                            <button class="btn btn-ghost btn-sm" type="submit">"Assign"</button>
-                                        </form>
-                                    </td>
-                                    <td><span class=if status == "active" { "pill pill-ok" } else { "pill pill-bad" }>{status}</span></td>
-                                    <td>{utc_minute(u.created_at_ms)}</td>
-                                    <td class="actions">
-                                        <form method="post" action=action.clone() class="inline-form">
-                                            <input type="hidden" name="action" value=if u.disabled { "enable" } else { "disable" } />
-                                            <button class="btn btn-ghost btn-sm" type="submit">{if u.disabled { "Enable" } else { "Disable" }}</button>
-                                        </form>
-                                        <details class="inline-details">
-                                            <summary class="btn btn-ghost btn-sm">"Reset password"</summary>
-                                            <form method="post" action=action class="inline-form">
-                                                <input type="hidden" name="action" value="reset" />
-                                                <input type="password" name="password" minlength="12" maxlength="128" required placeholder="new password" aria-label="New password" />
-                                                <button class="btn btn-primary btn-sm" type="submit">"Reset"</button>
-                                            </form>
-                                        </details>
-                                    </td>
-                                </tr>
-                            }
+        {Suspend::new(async move {
+            match data.await {
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                Ok(v) => {
+                    let plans = v.plans;
+                    let rows = v.users.into_iter().map(|u| {
+                        let action = format!("/admin/users/{}", u.id);
+                        let plan_options = plans.iter().map(|p| view! {
+                            <option value=p.id.clone() selected=u.plan_id.as_deref() == Some(p.id.as_str())>{p.name.clone()}</option>
                         }).collect_view();
+                        let status = if u.disabled { "disabled" } else if u.locked { "locked" } else if u.must_change_password { "must change password" } else { "active" };
                         view! {
-                            <section class="card">
-                                <h2>"Users"</h2>
-                                <div class="table-wrap">
-                                    <table class="data-table">
-                                        <thead><tr><th>"Account"</th><th>"Role"</th><th>"Plan"</th><th>"Status"</th><th>"Created"</th><th></th></tr></thead>
-                                        <tbody>{rows}</tbody>
-                                    </table>
-                                </div>
-                            </section>
-                        }.into_any()
-                    }
+                            <tr data-testid="user-row">
+                                <td><strong>{u.email}</strong><br /><small class="muted">{u.name}</small></td>
+                                <td>
+                                    <form method="post" action=action.clone() class="inline-form">
+                                        <input type="hidden" name="action" value="role" />
+                                        <select name="role" aria-label="Role">
+                                            <option value="user" selected=u.role == GlobalRole::User>"User"</option>
+                                            <option value="admin" selected=u.role == GlobalRole::Admin>"Admin"</option>
+                                        </select>
+                                        <button class="btn btn-ghost btn-sm" type="submit">"Set"</button>
+                                    </form>
+                                </td>
+                                <td>
+                                    <form method="post" action=action.clone() class="inline-form">
+                                        <input type="hidden" name="action" value="plan" />
+                                        <select name="plan_id" aria-label="Plan">{plan_options}</select>
+                                        <button class="btn btn-ghost btn-sm" type="submit">"Assign"</button>
+                                    </form>
+                                </td>
+                                <td><span class=if status == "active" { "pill pill-ok" } else { "pill pill-bad" }>{status}</span></td>
+                                <td>{utc_minute(u.created_at_ms)}</td>
+                                <td class="actions">
+                                    <form method="post" action=action.clone() class="inline-form">
+                                        <input type="hidden" name="action" value=if u.disabled { "enable" } else { "disable" } />
+                                        <button class="btn btn-ghost btn-sm" type="submit">{if u.disabled { "Enable" } else { "Disable" }}</button>
+                                    </form>
+                                    <details class="inline-details">
+                                        <summary class="btn btn-ghost btn-sm">"Reset password"</summary>
+                                        <form method="post" action=action class="inline-form">
+                                            <input type="hidden" name="action" value="reset" />
+                                            <input type="password" name="password" minlength="12" maxlength="128" required placeholder="new password" aria-label="New password" />
+                                            <button class="btn btn-primary btn-sm" type="submit">"Reset"</button>
+                                        </form>
+                                    </details>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view();
+                    view! {
+                        <section class="card">
+                            <h2>"Users"</h2>
+                            <div class="table-wrap">
+                                <table class="data-table">
+                                    <thead><tr><th>"Account"</th><th>"Role"</th><th>"Plan"</th><th>"Status"</th><th>"Created"</th><th></th></tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            </div>
+                        </section>
+                    }.into_any()
                 }
-            })}
-        </Suspense>
+            }
+        })}
         <section class="card section-gap">
             <h2>"Create a user"</h2>
             <p class="muted">"They will be asked to choose their own password at first sign-in."</p>
@@ -130,34 +128,32 @@ fn plan_fields(p: Option<&PlanRow>) -> impl IntoView {
 
 #[component]
 pub fn AdminPlansPage() -> impl IntoView {
-    let data = OnceResource::new(admin_plans());
+    let data = admin_plans();
     view! {
         <Title text="Plans" />
         <AdminTabs current="/admin/plans" />
         <FlashBanner />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
-                    Ok(plans) => {
-                        let cards = plans.iter().map(|p| {
-                            let summary = QuotaKind::ALL.map(|k| view! { <li><span class="muted">{k.label()}</span>" "<strong>{limit_text(k.limit(&p.limits))}</strong></li> }).collect_view();
-                            view! {
-                                <section class="card" data-testid="plan-card">
-                                    <h2>{p.name.clone()} {p.is_default.then(|| view! { <span class="pill pill-ok">"default"</span> })}</h2>
-                                    <ul class="plain-list">{summary}</ul>
-                                    <details>
-                                        <summary class="btn btn-ghost btn-sm">"Edit"</summary>
-                                        <form method="post" action=format!("/admin/plans/{}", p.id) class="form">{plan_fields(Some(p))}<button class="btn btn-primary" type="submit">"Save"</button></form>
-                                    </details>
-                                </section>
-                            }
-                        }).collect_view();
-                        view! { <div class="card-grid">{cards}</div> }.into_any()
-                    }
+        {Suspend::new(async move {
+            match data.await {
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                Ok(plans) => {
+                    let cards = plans.iter().map(|p| {
+                        let summary = QuotaKind::ALL.map(|k| view! { <li><span class="muted">{k.label()}</span>" "<strong>{limit_text(k.limit(&p.limits))}</strong></li> }).collect_view();
+                        view! {
+                            <section class="card" data-testid="plan-card">
+                                <h2>{p.name.clone()} {p.is_default.then(|| view! { <span class="pill pill-ok">"default"</span> })}</h2>
+                                <ul class="plain-list">{summary}</ul>
+                                <details>
+                                    <summary class="btn btn-ghost btn-sm">"Edit"</summary>
+                                    <form method="post" action=format!("/admin/plans/{}", p.id) class="form">{plan_fields(Some(p))}<button class="btn btn-primary" type="submit">"Save"</button></form>
+                                </details>
+                            </section>
+                        }
+                    }).collect_view();
+                    view! { <div class="card-grid">{cards}</div> }.into_any()
                 }
-            })}
-        </Suspense>
+            }
+        })}
         <section class="card section-gap">
             <h2>"New plan"</h2>
             <form method="post" action="/admin/plans" class="form form-grid" data-testid="create-plan">
@@ -182,14 +178,14 @@ pub fn AdminAuditPage() -> impl IntoView {
     };
     let before = q.get("before").and_then(|b| b.parse::<i64>().ok());
     let verify = q.get("verify").is_some();
-    let page = OnceResource::new(audit_page(query.clone(), before));
-    let chain = OnceResource::new(async move {
+    let page = audit_page(query.clone(), before);
+    let chain = async move {
         if verify {
             Some(verify_audit_chain().await)
         } else {
             None
         }
-    });
+    };
     let qs = query.to_query();
     let csv = format!("/admin/audit.csv?{qs}");
     let query_for_pages = qs.clone();
@@ -213,58 +209,54 @@ pub fn AdminAuditPage() -> impl IntoView {
                 <a class="btn btn-ghost" href="/admin/audit?verify=1" data-testid="verify-chain">"Verify chain"</a>
             </div>
         </form>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                chain.await.map(|r| match r {
-                    Ok(c) => match c.first_broken_seq {
-                        None => view! {
-                            <div class="banner banner-ok" data-testid="chain-ok">
-                                {format!("The chain is intact: {} entries verified.", c.checked)}
-                                <small>" Head hash " <code>{c.head_hash}</code> " — note it: a later check showing an earlier head means entries were cut off the end."</small>
+        {Suspend::new(async move {
+            chain.await.map(|r| match r {
+                Ok(c) => match c.first_broken_seq {
+                    None => view! {
+                        <div class="banner banner-ok" data-testid="chain-ok">
+                            {format!("The chain is intact: {} entries verified.", c.checked)}
+                            <small>" Head hash " <code>{c.head_hash}</code> " — note it: a later check showing an earlier head means entries were cut off the end."</small>
+                        </div>
+                    }.into_any(),
+                    Some(seq) => view! { <div class="banner banner-bad" data-testid="chain-broken">{format!("The chain is broken at entry #{seq}: the trail was altered after it was written.")}</div> }.into_any(),
+                },
+                Err(e) => view! { <div class="banner banner-bad">{e.to_string()}</div> }.into_any(),
+            })
+        })}
+        {
+            let query = query_for_pages;
+            Suspend::new(async move {
+            match page.await {
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                Ok(v) => {
+                    let none = v.rows.is_empty();
+                    let rows = v.rows.into_iter().map(|r| view! {
+                        <tr data-testid="audit-row">
+                            <td class="num">{r.seq}</td>
+                            <td>{utc_minute(r.time_ms)}</td>
+                            <td>{r.actor}</td>
+                            <td><code>{r.action}</code></td>
+                            <td>{r.entity}</td>
+                            <td class="detail"><code>{r.detail}</code></td>
+                            <td>{r.ip.unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view();
+                    let next = v.next_before.map(|b| view! { <a class="btn btn-ghost" href=format!("/admin/audit?{query}&before={b}") data-testid="older">"Older entries →"</a> });
+                    let empty = none.then(|| view! { <p class="muted">"No entry matches these filters."</p> });
+                    view! {
+                        <section class="card section-gap">
+                            <div class="table-wrap">
+                                <table class="data-table">
+                                    <thead><tr><th class="num">"#"</th><th>"Time"</th><th>"Actor"</th><th>"Action"</th><th>"Entity"</th><th>"Change"</th><th>"IP"</th></tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
                             </div>
-                        }.into_any(),
-                        Some(seq) => view! { <div class="banner banner-bad" data-testid="chain-broken">{format!("The chain is broken at entry #{seq}: the trail was altered after it was written.")}</div> }.into_any(),
-                    },
-                    Err(e) => view! { <div class="banner banner-bad">{e.to_string()}</div> }.into_any(),
-                })
-            })}
-        </Suspense>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                let query = query_for_pages.clone();
-                Suspend::new(async move {
-                match page.await {
-                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
-                    Ok(v) => {
-                        let none = v.rows.is_empty();
-                        let rows = v.rows.into_iter().map(|r| view! {
-                            <tr data-testid="audit-row">
-                                <td class="num">{r.seq}</td>
-                                <td>{utc_minute(r.time_ms)}</td>
-                                <td>{r.actor}</td>
-                                <td><code>{r.action}</code></td>
-                                <td>{r.entity}</td>
-                                <td class="detail"><code>{r.detail}</code></td>
-                                <td>{r.ip.unwrap_or_default()}</td>
-                            </tr>
-                        }).collect_view();
-                        let next = v.next_before.map(|b| view! { <a class="btn btn-ghost" href=format!("/admin/audit?{query}&before={b}") data-testid="older">"Older entries →"</a> });
-                        let empty = none.then(|| view! { <p class="muted">"No entry matches these filters."</p> });
-                        view! {
-                            <section class="card section-gap">
-                                <div class="table-wrap">
-                                    <table class="data-table">
-                                        <thead><tr><th class="num">"#"</th><th>"Time"</th><th>"Actor"</th><th>"Action"</th><th>"Entity"</th><th>"Change"</th><th>"IP"</th></tr></thead>
-                                        <tbody>{rows}</tbody>
-                                    </table>
-                                </div>
-                                {empty}
-                                {next}
-                            </section>
-                        }.into_any()
-                    }
+                            {empty}
+                            {next}
+                        </section>
+                    }.into_any()
                 }
-            })}}
-        </Suspense>
+            }
+        })}
     }
 }

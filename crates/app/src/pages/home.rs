@@ -4,7 +4,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let report = OnceResource::new(check_readiness());
+    let report = check_readiness();
     let cards = AREAS
         .iter()
         .map(|(href, label)| {
@@ -27,14 +27,12 @@ pub fn HomePage() -> impl IntoView {
                     "ElasticDash brings traces, regression tests, a knowledge base of your APIs and finance dashboards into one self-hosted app."
                 </p>
             </div>
-            <Suspense fallback=|| view! { <div class="ready-badge" data-testid="ready-badge" data-state="loading">"Checking stores…"</div> }>
-                {move || Suspend::new(async move {
-                    match report.await {
-                        Ok(r) => view! { <ReadyBadge initial=r /> }.into_any(),
-                        Err(e) => view! { <div class="ready-badge" data-testid="ready-badge" data-state="error">{e.to_string()}</div> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {Suspend::new(async move {
+                match report.await {
+                    Ok(r) => view! { <ReadyBadge initial=r /> }.into_any(),
+                    Err(e) => view! { <div class="ready-badge" data-testid="ready-badge" data-state="error">{e.to_string()}</div> }.into_any(),
+                }
+            })}
         </section>
         <section aria-labelledby="areas-title">
             <h2 id="areas-title" class="section-title">"Where to go"</h2>

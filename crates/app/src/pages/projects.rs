@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let data = OnceResource::new(my_projects());
+    let data = my_projects();
     view! {
         <Title text="Projects" />
         <header class="page-header">
@@ -18,30 +18,28 @@ pub fn ProjectsPage() -> impl IntoView {
         </header>
         <FlashBanner />
         <div class="grid-main-side">
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <section class="empty-state" data-testid="no-projects">
-                                <h2>"No projects yet"</h2>
-                                <p>"Create your first project with the form, or ask a project owner to add you."</p>
-                            </section>
-                        }.into_any(),
-                        Ok(list) => {
-                            let cards = list.into_iter().map(|p| { let href = format!("/projects/{}", p.slug); view! {
-                                <a class="card card-link" href=href data-testid="project-card">
-                                    <span class="card-kicker">{p.role.label()}</span>
-                                    <h3>{p.name}</h3>
-                                    <p>{if p.description.is_empty() { "No description.".to_owned() } else { p.description }}</p>
-                                    <small class="muted"><code>{p.slug}</code></small>
-                                </a>
-                            }}).collect_view();
-                            view! { <div class="card-grid">{cards}</div> }.into_any()
-                        }
+            {Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <section class="empty-state" data-testid="no-projects">
+                            <h2>"No projects yet"</h2>
+                            <p>"Create your first project with the form, or ask a project owner to add you."</p>
+                        </section>
+                    }.into_any(),
+                    Ok(list) => {
+                        let cards = list.into_iter().map(|p| { let href = format!("/projects/{}", p.slug); view! {
+                            <a class="card card-link" href=href data-testid="project-card">
+                                <span class="card-kicker">{p.role.label()}</span>
+                                <h3>{p.name}</h3>
+                                <p>{if p.description.is_empty() { "No description.".to_owned() } else { p.description }}</p>
+                                <small class="muted"><code>{p.slug}</code></small>
+                            </a>
+                        }}).collect_view();
+                        view! { <div class="card-grid">{cards}</div> }.into_any()
                     }
-                })}
-            </Suspense>
+                }
+            })}
             <aside class="card">
                 <h2>"New project"</h2>
                 <form method="post" action="/projects" class="form" data-testid="create-project">
@@ -61,18 +59,16 @@ fn slug_param() -> String {
 
 #[component]
 pub fn ProjectPage() -> impl IntoView {
-    let data = OnceResource::new(load_project(slug_param()));
+    let data = load_project(slug_param());
     view! {
         <Title text="Project" />
         <FlashBanner />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
-                    Ok(v) => project_overview(v).into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match data.await {
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                Ok(v) => project_overview(v).into_any(),
+            }
+        })}
     }
 }
 
@@ -101,18 +97,16 @@ fn project_overview(v: ProjectView) -> impl IntoView {
 
 #[component]
 pub fn ProjectSettingsPage() -> impl IntoView {
-    let data = OnceResource::new(load_project(slug_param()));
+    let data = load_project(slug_param());
     view! {
         <Title text="Project settings" />
         <FlashBanner />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
-                    Ok(v) => settings_view(v).into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match data.await {
+                Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
+                Ok(v) => settings_view(v).into_any(),
+            }
+        })}
     }
 }
 

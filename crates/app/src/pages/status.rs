@@ -14,41 +14,39 @@ pub async fn status_overview() -> Result<(ReadinessReport, String), ServerFnErro
 
 #[component]
 pub fn StatusPage() -> impl IntoView {
-    let data = OnceResource::new(status_overview());
+    let data = status_overview();
     view! {
         <Title text="System status" />
         <header class="page-header">
             <h1>"System status"</h1>
             <p class="lead">"Each store this server uses, how it answers and how fast. The same data is served as JSON at "<a href="/readyz"><code>"/readyz"</code></a>"."</p>
         </header>
-        <Suspense fallback=|| view! { <p>"Checking stores…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok((report, chart)) => {
-                        let ready = report.ready;
-                        let checked = report.checked_at_label();
-                        view! {
-                            <div class=if ready { "banner banner-ok" } else { "banner banner-bad" } data-testid="status-banner">
-                                {if ready { "All stores are reachable." } else { "At least one store is unreachable." }}
-                                <small>" Checked " {checked} "."</small>
-                            </div>
-                            <div class="grid-2">
-                                <section class="card">
-                                    <h2>"Stores"</h2>
-                                    <StoreTable report />
-                                </section>
-                                <section class="card">
-                                    <h2>"Round-trip latency (ms)"</h2>
-                                    <div class="chart" data-echarts=chart role="img" aria-label="Latency per store in milliseconds"></div>
-                                </section>
-                            </div>
-                        }
-                        .into_any()
+        {Suspend::new(async move {
+            match data.await {
+                Ok((report, chart)) => {
+                    let ready = report.ready;
+                    let checked = report.checked_at_label();
+                    view! {
+                        <div class=if ready { "banner banner-ok" } else { "banner banner-bad" } data-testid="status-banner">
+                            {if ready { "All stores are reachable." } else { "At least one store is unreachable." }}
+                            <small>" Checked " {checked} "."</small>
+                        </div>
+                        <div class="grid-2">
+                            <section class="card">
+                                <h2>"Stores"</h2>
+                                <StoreTable report />
+                            </section>
+                            <section class="card">
+                                <h2>"Round-trip latency (ms)"</h2>
+                                <div class="chart" data-echarts=chart role="img" aria-label="Latency per store in milliseconds"></div>
+                            </section>
+                        </div>
                     }
-                    Err(e) => view! { <div class="banner banner-bad">{e.to_string()}</div> }.into_any(),
+                    .into_any()
                 }
-            })}
-        </Suspense>
+                Err(e) => view! { <div class="banner banner-bad">{e.to_string()}</div> }.into_any(),
+            }
+        })}
         <script src="/vendor/echarts.min.js" defer></script>
         <script src="/charts.js" defer></script>
     }

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod plan;
 pub mod project;
 pub mod role;
+pub mod traces;
 pub mod url;
 pub mod usage;
 

@@ -14,11 +14,15 @@ pub mod password_reset;
 pub mod passwords;
 pub mod plans;
 pub mod ports;
+pub mod prices;
 pub mod projects;
 pub mod quota;
 pub mod readiness;
+pub mod retention;
 mod service_error;
 pub mod stores;
+pub mod trace_ingest;
+pub mod trace_queries;
 pub mod usage;
 pub mod users;
 

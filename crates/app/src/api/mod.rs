@@ -4,9 +4,11 @@
 
 pub mod account;
 pub mod admin;
+pub mod prices;
 pub mod projects;
 #[cfg(feature = "ssr")]
 mod support;
+pub mod traces;
 pub mod usage;
 
 use domain::ReadinessReport;

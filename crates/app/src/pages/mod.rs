@@ -1,9 +1,11 @@
 pub mod account;
 pub mod admin;
+pub mod admin_prices;
 pub mod area;
 pub mod auth;
 pub mod home;
 pub mod not_found;
 pub mod projects;
 pub mod status;
+pub mod traces;
 pub mod usage;

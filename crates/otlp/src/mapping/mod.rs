@@ -8,106 +8,30 @@ mod openinference;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::{span, Span};
-use serde::{Deserialize, Serialize};
+pub use domain::traces::{SpanKind, SpanRow, StatusCode};
 use serde_json::{json, Map, Value};
 
 use crate::attrs::{to_json, Attrs, JsonLimits};
 use crate::validate::{self, Rejections};
 use crate::{Limits, MapOptions};
 
-/// One span, flattened. JSON-valued columns are JSON text so any store can hold them as a string.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SpanRow {
-    /// 32 lowercase hex characters.
-    pub trace_id: String,
-    /// 16 lowercase hex characters.
-    pub span_id: String,
-    /// `None` for a root span.
-    pub parent_span_id: Option<String>,
-    pub name: String,
-    pub kind: SpanKind,
-    pub start_time_unix_nano: u64,
-    pub end_time_unix_nano: u64,
-    pub duration_ns: u64,
-    pub status_code: StatusCode,
-    pub status_message: String,
-    /// `service.name`, or `unknown_service` as the SDK specification prescribes.
-    pub service_name: String,
-    /// JSON object of all resource attributes (values truncated).
-    pub resource_attributes: String,
-    pub scope_name: String,
-    pub scope_version: String,
-    /// `deployment.environment.name` / `deployment.environment` / `langfuse.environment`.
-    pub environment: Option<String>,
-    pub session_id: Option<String>,
-    pub user_id: Option<String>,
-    pub tags: Vec<String>,
-    /// What the span does in LLM terms: `gen_ai.operation.name` or `openinference.span.kind`
-    /// (lowercased), e.g. `chat`, `llm`, `retriever`.
-    pub operation: Option<String>,
-    pub model: Option<String>,
-    pub provider: Option<String>,
-    pub input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
-    pub total_tokens: Option<u64>,
-    /// Exact cost in micro-dollars (1e-6 USD), when the model has a price and tokens are known.
-    pub cost_micros: Option<u64>,
-    /// Text, or JSON text of chat messages. Never truncated.
-    pub input: Option<String>,
-    pub output: Option<String>,
-    /// Input/output longer than `Limits::max_attribute_value_bytes`: candidates for the blob store.
-    pub input_oversize: bool,
-    pub output_oversize: bool,
-    /// JSON object of the span attributes no mapping consumed (values truncated).
-    pub attributes: String,
-    /// JSON array of events no mapping consumed: `{name, time_unix_nano, attributes}`.
-    pub events: String,
-    /// JSON array of links: `{trace_id, span_id, attributes}`.
-    pub links: String,
-    /// Some attribute, event or link was dropped or cut by a limit.
-    pub truncated: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SpanKind {
-    Unspecified,
-    Internal,
-    Server,
-    Client,
-    Producer,
-    Consumer,
-}
-
-impl SpanKind {
-    /// Unknown numbers map to `Unspecified`: a newer SDK must not get spans dropped.
-    pub fn from_otlp(kind: i32) -> Self {
-        match kind {
-            1 => SpanKind::Internal,
-            2 => SpanKind::Server,
-            3 => SpanKind::Client,
-            4 => SpanKind::Producer,
-            5 => SpanKind::Consumer,
-            _ => SpanKind::Unspecified,
-        }
+/// Unknown numbers map to `Unspecified`: a newer SDK must not get spans dropped.
+fn span_kind(kind: i32) -> SpanKind {
+    match kind {
+        1 => SpanKind::Internal,
+        2 => SpanKind::Server,
+        3 => SpanKind::Client,
+        4 => SpanKind::Producer,
+        5 => SpanKind::Consumer,
+        _ => SpanKind::Unspecified,
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusCode {
-    Unset,
-    Ok,
-    Error,
-}
-
-impl StatusCode {
-    pub fn from_otlp(code: i32) -> Self {
-        match code {
-            1 => StatusCode::Ok,
-            2 => StatusCode::Error,
-            _ => StatusCode::Unset,
-        }
+fn status_code(code: i32) -> StatusCode {
+    match code {
+        1 => StatusCode::Ok,
+        2 => StatusCode::Error,
+        _ => StatusCode::Unset,
     }
 }
 
@@ -212,11 +136,11 @@ fn map_span(span: Span, resource: &ResourceFacts, options: &MapOptions<'_>) -> R
         span_id,
         parent_span_id,
         name: span.name,
-        kind: SpanKind::from_otlp(span.kind),
+        kind: span_kind(span.kind),
         start_time_unix_nano: span.start_time_unix_nano,
         end_time_unix_nano: span.end_time_unix_nano,
         duration_ns: span.end_time_unix_nano - span.start_time_unix_nano,
-        status_code: StatusCode::from_otlp(status.code),
+        status_code: status_code(status.code),
         status_message: crate::attrs::truncate(&status.message, Some(limits.max_attribute_value_bytes), &mut truncated),
         service_name: resource.service_name.clone(),
         resource_attributes: resource.attributes_json.clone(),
@@ -241,6 +165,8 @@ fn map_span(span: Span, resource: &ResourceFacts, options: &MapOptions<'_>) -> R
         events: String::new(),
         links: String::new(),
         truncated: false,
+        input_blob: None,
+        output_blob: None,
     };
 
     genai::extract(&mut attrs, &mut events, &mut row, limits.max_value_depth);

@@ -1,0 +1,1 @@
+//! Server functions of the trace explorer. (Being built: issue 4.)

@@ -1,0 +1,1 @@
+//! The model price table page (admins). (Being built: issue 4.)

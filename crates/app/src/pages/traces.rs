@@ -1,0 +1,1 @@
+//! Trace explorer pages. (Being built: issue 4.)

@@ -1,0 +1,1 @@
+//! Per-project trace retention and the expiry job. (Being built: issue 4.)

@@ -1,0 +1,1 @@
+//! What the trace explorer reads, authorised per project. (Being built: issue 4.)

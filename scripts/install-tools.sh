@@ -7,7 +7,9 @@
 #                   and with --release npm binaryen (wasm-opt; Debian's binaryen 108 breaks the wasm).
 #   test:           the above plus rustfmt + clippy, Debian packages postgresql, clickhouse-server,
 #                   clickhouse-client, chromium, curl (apt only when a program is missing), s3s-fs,
+#                   cargo-fuzz,
 #                   a Python venv with aiosmtpd (pip; the SMTP sink of the mail tests),
+#                   a Python venv with the OpenTelemetry SDK + OTLP/HTTP exporter (tests/otlp_python_sdk.rs),
 #                   and end2end/node_modules (npm ci: playwright-core only, no browser download).
 #
 # Cargo/npm tools go to $HOME/.cache/elasticdash/tools/<name>-<version>/ (see scripts/env.sh).
@@ -67,6 +69,14 @@ ensure_wasm_bindgen() {
     die "$WASM_BINDGEN_DIR/bin/wasm-bindgen is $have, Cargo.lock wants $WASM_BINDGEN_VERSION (delete the folder)"
 }
 
+# cargo-fuzz (fuzz/run.sh): works on stable with RUSTC_BOOTSTRAP=1, no nightly toolchain needed.
+CARGO_FUZZ_VERSION="0.13.2"
+CARGO_FUZZ_DIR="$TOOLS/cargo-fuzz-$CARGO_FUZZ_VERSION"
+ensure_cargo_fuzz() {
+  cargo_install "$CARGO_FUZZ_DIR" cargo-fuzz "$LOGS/cargo-fuzz-$CARGO_FUZZ_VERSION.log" \
+    "cargo-fuzz@$CARGO_FUZZ_VERSION" --locked
+}
+
 ensure_s3s_fs() {
   cargo_install "$S3S_FS_DIR" s3s-fs "$LOGS/s3s-fs-$S3S_FS_VERSION.log" \
     "s3s-fs@$S3S_FS_VERSION" --locked --features binary
@@ -113,6 +123,27 @@ ensure_aiosmtpd() {
   timed "pip install aiosmtpd==$AIOSMTPD_VERSION" run_logged "$logfile" \
     "$AIOSMTPD_DIR/bin/python" -m pip install --disable-pip-version-check --no-input "aiosmtpd==$AIOSMTPD_VERSION" ||
     { tail -n 20 "$logfile" >&2; rm -rf "$AIOSMTPD_DIR"; die "pip install aiosmtpd failed (log: $logfile)"; }
+}
+
+# The stock OpenTelemetry Python SDK and OTLP/HTTP exporter, pinned, for tests/otlp_python_sdk.rs
+# (scripts/test.sh exports ED_TEST_OTEL_PYTHON=$OTEL_VENV_DIR/bin/python). Rebuilt when the pins change.
+OTEL_PY_PACKAGES=(opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2)
+OTEL_VENV_DIR="$TOOLS/otel-venv"
+ensure_otel_venv() {
+  local stamp="$OTEL_VENV_DIR/.elasticdash-pins" want="${OTEL_PY_PACKAGES[*]}"
+  if [[ -x "$OTEL_VENV_DIR/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
+    "$OTEL_VENV_DIR/bin/python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then return; fi
+  command -v python3 >/dev/null || die "python3 is required for the OpenTelemetry SDK test"
+  mkdir -p "$LOGS"
+  local logfile="$LOGS/otel-venv.log"
+  : >"$logfile"
+  rm -rf "$OTEL_VENV_DIR"
+  timed "python3 -m venv $OTEL_VENV_DIR" run_logged "$logfile" python3 -m venv "$OTEL_VENV_DIR" ||
+    { tail -n 20 "$logfile" >&2; die "python3 -m venv failed (log: $logfile)"; }
+  timed "pip install ${OTEL_PY_PACKAGES[*]}" run_logged "$logfile" \
+    "$OTEL_VENV_DIR/bin/python" -m pip install --disable-pip-version-check --no-input "${OTEL_PY_PACKAGES[@]}" ||
+    { tail -n 20 "$logfile" >&2; rm -rf "$OTEL_VENV_DIR"; die "pip install of the OpenTelemetry SDK failed (log: $logfile)"; }
+  echo "$want" >"$stamp"
 }
 
 # ---------------------------------------------------------------- apt
@@ -167,7 +198,9 @@ main() {
     ensure_rust_components
     ensure_apt_packages
     ensure_s3s_fs
+    ensure_cargo_fuzz
     ensure_aiosmtpd
+    ensure_otel_venv
     ensure_e2e_modules
   fi
   log "tools for '$purpose' ready ($(fmt_secs $(($(date +%s) - t0))))"

@@ -8,6 +8,7 @@
 #   3. clippy          server workspace (--all-targets) and the wasm frontend, -D warnings
 #   4. services        throwaway PostgreSQL 15, ClickHouse 18.16, s3s-fs, an aiosmtpd SMTP sink on loopback (scripts/services.sh)
 #   5. cargo test      the workspace (minus the wasm frontend) against those services
+#   5b. fuzz           fuzz/run.sh: cargo-fuzz on the OTLP decoder + mapper for ED_FUZZ_SECS (45 s), stable rustc
 #   6. build           scripts/build.sh (debug server + site)
 #   7. e2e             end2end/ specs in Chromium, against a server started twice:
 #                      embedded (SQLite + SQLite + folder) and scale-out (PostgreSQL + ClickHouse + S3)
@@ -83,6 +84,8 @@ cargo_tests_build() {
 
 cargo_tests() {
   local rc=0
+  # The OpenTelemetry Python SDK venv (scripts/install-tools.sh ensure_otel_venv); the test fails without it.
+  export ED_TEST_OTEL_PYTHON="${ED_TEST_OTEL_PYTHON:-$TOOLS/otel-venv/bin/python}"
   # Bounded: a hung test must not hang CI.
   timeout --kill-after=30s "${ED_CARGO_TEST_TIMEOUT:-20m}" cargo test "${CARGO_TEST_ARGS[@]}" --no-fail-fast 2>&1 |
     tee "$TEST_LOGS/cargo-test.log" || rc=$?
@@ -122,6 +125,20 @@ count_cargo_tests() {
     count unit/api 0 1
     FAILED_NAMES+=("cargo test: exited $rc without a failing test line (build error or crash; see $logfile)")
   fi
+}
+
+# ---------------------------------------------------------------- fuzz
+
+# A short libFuzzer run of otlp::decode_and_map; its chatter goes to the log, a crash fails the check.
+fuzz_otlp() {
+  local rc=0 logfile="$TEST_LOGS/fuzz.log"
+  timeout --kill-after=10s 15m bash "$ROOT/fuzz/run.sh" "${ED_FUZZ_SECS:-45}" >"$logfile" 2>&1 || rc=$?
+  grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units)' "$logfile" >&2 || true
+  if ((rc != 0)); then
+    tail -n 40 "$logfile" >&2
+    FAILED_NAMES+=("fuzz: exit $rc, crash input in fuzz/artifacts/decode_and_map/ (see ${logfile#"$ROOT"/})")
+  fi
+  return "$rc"
 }
 
 # ---------------------------------------------------------------- e2e
@@ -290,6 +307,8 @@ main() {
     count unit/api 0 1
     FAILED_NAMES+=("cargo test: the tests did not compile (see ${TEST_LOGS#"$ROOT"/}/cargo-test-build.log)")
   fi
+
+  check "fuzz (otlp decoder)" fuzz_otlp || true
 
   if ((run_e2e)); then
     if check "build (debug site)" bash "$ROOT/scripts/build.sh"; then

@@ -2,6 +2,7 @@
 //! background worker. `main.rs` is only the command line on top of this.
 
 pub mod http;
+pub mod ingest;
 pub mod secret;
 pub mod session_store;
 pub mod settings;

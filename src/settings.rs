@@ -15,6 +15,42 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub mail: MailSettings,
     pub rate_limits: RateLimitSettings,
+    pub ingest: IngestSettings,
+    pub retention: RetentionSettings,
+}
+
+/// Trace ingestion (OTLP and the JSON API): request bounds and the write queue (`src/ingest`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSettings {
+    /// Largest request body as sent (compressed or not).
+    pub body_limit_bytes: usize,
+    /// Largest body after gzip decompression.
+    pub max_decompressed_bytes: usize,
+    /// More spans in one request → 413.
+    pub max_spans_per_request: usize,
+    /// Input/output longer than this go to the blob store (the row keeps a preview).
+    pub max_payload_bytes: usize,
+    /// Spans accepted but not yet written; beyond it requests get 503 + Retry-After.
+    pub queue_capacity_spans: usize,
+    /// Most spans written in one store call.
+    pub max_batch_spans: usize,
+    /// How long the writer waits for more requests to join a batch.
+    pub max_wait_ms: u64,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        IngestSettings {
+            body_limit_bytes: 16 << 20,
+            max_decompressed_bytes: 64 << 20,
+            max_spans_per_request: 20_000,
+            max_payload_bytes: 32 << 10,
+            queue_capacity_spans: 100_000,
+            max_batch_spans: 10_000,
+            max_wait_ms: 5,
+        }
+    }
 }
 
 /// Requests allowed per client before 429 (see `http::rate_limit`).
@@ -193,6 +229,22 @@ impl Default for WorkerSettings {
     }
 }
 
+/// Trace retention: projects without their own period keep `default_days` of traces; every
+/// `check_interval_secs` the server enqueues the expiry job (unless one is pending).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    pub default_days: u32,
+    /// 0 = never enqueue (another server, or an external scheduler, does).
+    pub check_interval_secs: u64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings { default_days: 30, check_interval_secs: 3600 }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
@@ -229,6 +281,12 @@ impl Settings {
         }
         if self.worker.lease_secs < 5 {
             return Err(SettingsError("worker.lease_secs must be at least 5".into()));
+        }
+        if !(1..=services::retention::MAX_RETENTION_DAYS).contains(&self.retention.default_days) {
+            return Err(SettingsError(format!("retention.default_days must be from 1 to {}", services::retention::MAX_RETENTION_DAYS)));
+        }
+        if self.ingest.queue_capacity_spans == 0 || self.ingest.max_batch_spans == 0 || self.ingest.max_spans_per_request == 0 {
+            return Err(SettingsError("ingest: queue_capacity_spans, max_batch_spans and max_spans_per_request must be positive".into()));
         }
         Ok(())
     }

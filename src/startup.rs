@@ -27,6 +27,10 @@ pub struct AppState {
     pub key_cache: Arc<services::api_keys::KeyCache>,
     pub rate_limiter: Arc<http::rate_limit::RateLimiter>,
     pub mailer: Arc<dyn services::ports::Mailer>,
+    /// The model price table ingestion prices spans with (edits invalidate it).
+    pub prices: Arc<services::prices::PriceCache>,
+    /// Trace ingestion: quota gate, limits and the write queue.
+    pub ingest: Arc<crate::ingest::Ingest>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -143,7 +147,8 @@ pub fn build_app(state: AppState) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(http::csrf::same_origin_only))
         .with_state(state.clone());
-    http::wrap(router, &state)
+    // The API-key ingestion routes bypass sessions/CSRF and carry their own middleware and body limit.
+    http::wrap(router, &state).merge(http::otlp::routes(&state))
 }
 
 /// A bound, ready-to-run server (tests bind port 0 and read `addr`).
@@ -154,6 +159,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub stores: Stores,
     grace: Duration,
+    /// How often to enqueue trace expiry (`None`: never).
+    expiry_every: Option<Duration>,
 }
 
 impl Server {
@@ -175,8 +182,12 @@ impl Server {
             key_cache: Arc::new(services::api_keys::KeyCache::new(Duration::from_secs(60))),
             rate_limiter: Arc::new(http::rate_limit::RateLimiter::new(&settings.rate_limits)),
             mailer: Arc::new(mail::SmtpMailer::new(settings.mail.smtp_url.expose(), &settings.mail.from).map_err(StartupError::Mail)?),
+            prices: Arc::new(services::prices::PriceCache::new(Duration::from_secs(60))),
+            ingest: Arc::new(crate::ingest::Ingest::start(stores.clone(), &settings.ingest)),
         };
         let worker = settings.worker.enabled.then(|| Worker::new(stores.primary.clone(), &settings.worker));
+        let expire = crate::worker::retention::ExpireTraces { stores: stores.clone(), default_days: settings.retention.default_days };
+        let worker = worker.map(|w| w.register(services::retention::EXPIRE_JOB, Arc::new(expire)));
         Ok(Server {
             listener,
             router: build_app(state),
@@ -184,6 +195,8 @@ impl Server {
             addr,
             stores,
             grace: Duration::from_secs(settings.server.shutdown_grace_secs),
+            // The server that runs jobs also schedules the expiry job.
+            expiry_every: (settings.worker.enabled && settings.retention.check_interval_secs > 0).then(|| Duration::from_secs(settings.retention.check_interval_secs)),
         })
     }
 
@@ -202,6 +215,7 @@ impl Server {
     /// (bounded by the grace period) and hand back the worker's job leases.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let worker: Option<WorkerHandle> = self.worker.map(Worker::spawn);
+        let expiry = self.expiry_every.map(|every| crate::worker::retention::spawn_scheduler(self.stores.primary.clone(), every));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let grace = self.grace;
         let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
@@ -224,6 +238,9 @@ impl Server {
         };
         if let Some(w) = worker {
             w.stop().await;
+        }
+        if let Some(task) = expiry {
+            task.abort();
         }
         result
     }

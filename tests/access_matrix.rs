@@ -62,6 +62,10 @@ fn allowed(rule: Rule, who: Who) -> bool {
 }
 
 const SLUG: &str = "matrix";
+/// A trace seeded in the project (see `setup`), for the explorer's pages (`{trace_id}` etc.).
+const TRACE: &str = "0123456789abcdef0123456789abcdef";
+const SPAN: &str = "0123456789abcdef";
+const SESSION: &str = "matrix-session";
 
 /// Leptos pages (GET).
 const PAGES: &[(&str, Rule)] = &[
@@ -84,6 +88,13 @@ const PAGES: &[(&str, Rule)] = &[
     ("/admin", Rule::Admin),
     ("/admin/plans", Rule::Admin),
     ("/admin/audit", Rule::Admin),
+    ("/projects/{slug}/traces", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/traces/{trace_id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/traces/{trace_id}/spans/{span_id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/sessions", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/sessions/{session_id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/analytics", Rule::Member(ProjectRole::Analyst)),
+    ("/admin/prices", Rule::Admin),
 ];
 
 /// Server functions by name, with arguments (form-encoded).
@@ -102,6 +113,14 @@ const SERVER_FNS: &[Row] = &[
     ("admin_plans", Rule::Admin, &[]),
     ("audit_page", Rule::Admin, &[("filter[action]", "")]),
     ("verify_audit_chain", Rule::Admin, &[]),
+    ("load_traces", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_trace", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("trace_id", TRACE)]),
+    ("load_span", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("trace_id", TRACE), ("span_id", SPAN)]),
+    ("load_sessions", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_session", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("session_id", SESSION)]),
+    ("load_analytics", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("admin_prices", Rule::Admin, &[]),
+    ("project_retention", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
 ];
 
 /// Form posts with harmless inputs: allowed callers get a validation error
@@ -127,14 +146,28 @@ const FORMS: &[Row] = &[
     ("/admin/users/{id}", Rule::Admin, &[("action", "no-such-action")]),
     ("/admin/plans", Rule::Admin, &[("name", "")]),
     ("/admin/plans/{id}", Rule::Admin, &[("name", "")]),
+    // `{id}` is no trace: owners get "trace not found", nothing is deleted.
+    ("/projects/{slug}/traces/{id}/delete", Rule::Member(ProjectRole::Owner), &[]),
+    ("/admin/prices", Rule::Admin, &[("model", ""), ("input", "1"), ("output", "1")]),
+    ("/admin/prices/delete", Rule::Admin, &[("model", "no-such-model")]),
+    ("/projects/{slug}/retention", Rule::Member(ProjectRole::Owner), &[("days", "0")]),
 ];
 
 /// Plain HTTP routes outside Leptos (GET).
-const HTTP: &[(&str, Rule)] =
-    &[("/healthz", Rule::Public), ("/readyz", Rule::Public), ("/metrics", Rule::Public), ("/admin/audit.csv", Rule::Admin)];
+const HTTP: &[(&str, Rule)] = &[
+    ("/healthz", Rule::Public),
+    ("/readyz", Rule::Public),
+    ("/metrics", Rule::Public),
+    ("/admin/audit.csv", Rule::Admin),
+    ("/api/public/openapi.json", Rule::Public),
+];
 
 fn fill(path: &str) -> String {
-    path.replace("{slug}", SLUG).replace("{id}", "nobody")
+    path.replace("{slug}", SLUG)
+        .replace("{id}", "nobody")
+        .replace("{trace_id}", TRACE)
+        .replace("{span_id}", SPAN)
+        .replace("{session_id}", SESSION)
 }
 
 async fn setup() -> TestApp {
@@ -150,7 +183,21 @@ async fn setup() -> TestApp {
     for (email, role) in [("analyst@example.com", "analyst"), ("editor@example.com", "editor")] {
         owner.post(app.url(&format!("/projects/{SLUG}/members"))).form(&[("email", email), ("role", role)]).send().await.unwrap();
     }
+    seed_trace(&app).await;
     app
+}
+
+/// One span (trace `TRACE`, session `SESSION`) so the explorer's pages have something to show.
+async fn seed_trace(app: &TestApp) {
+    let project = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
+    let start = services::clock::now_ms() as u64 * 1_000_000 - 60_000_000_000;
+    let span = domain::traces::SpanRow {
+        service_name: "matrix".into(),
+        session_id: Some(SESSION.into()),
+        input: Some("hello".into()),
+        ..domain::traces::SpanRow::new(TRACE, SPAN, None, "matrix", start, 1_000_000)
+    };
+    app.stores.analytics.insert_spans(&project.id, &[span]).await.unwrap();
 }
 
 async fn client_for(app: &TestApp, who: Who) -> reqwest::Client {

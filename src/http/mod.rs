@@ -6,7 +6,10 @@ pub mod auth;
 pub mod csrf;
 pub mod forms;
 pub mod health;
+pub mod ingest_api;
 pub mod metrics;
+pub mod openapi;
+pub mod otlp;
 pub mod rate_limit;
 pub mod security;
 
@@ -31,6 +34,11 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// request id, tracing span (carrying the id), metrics and slow-request
 /// warnings, security headers, timeout, body limit.
 pub fn wrap(router: Router, state: &AppState) -> Router {
+    wrap_with_body_limit(router, state, state.settings.server.body_limit_bytes)
+}
+
+/// [`wrap`] with another body limit (the ingestion routes take larger bodies).
+pub fn wrap_with_body_limit(router: Router, state: &AppState, body_limit_bytes: usize) -> Router {
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
     let metrics = state.metrics.clone();
     let slow_ms = state.settings.server.slow_request_ms;
@@ -45,15 +53,20 @@ pub fn wrap(router: Router, state: &AppState) -> Router {
         .layer(axum::middleware::from_fn(security::headers))
         .layer(HandleErrorLayer::new(handle_timeout))
         .timeout(timeout)
-        .layer(RequestBodyLimitLayer::new(state.settings.server.body_limit_bytes));
+        .layer(RequestBodyLimitLayer::new(body_limit_bytes));
     router.layer(middleware)
 }
 
 async fn handle_timeout(err: BoxError) -> impl IntoResponse {
     if err.is::<tower::timeout::error::Elapsed>() {
-        (StatusCode::SERVICE_UNAVAILABLE, "The request took too long and was stopped. Please try again.")
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "1")],
+            "The request took too long and was stopped. Please try again.",
+        )
+            .into_response()
     } else {
         tracing::error!(error = %err, "unhandled middleware error");
-        (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
+        (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response()
     }
 }

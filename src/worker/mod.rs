@@ -3,6 +3,8 @@
 //! and records success or failure (with bounded, backed-off retries). On
 //! shutdown it stops the current job and hands its lease back.
 
+pub mod retention;
+
 use crate::settings::WorkerSettings;
 use async_trait::async_trait;
 use services::{clock::now_ms, ports::LeasedJob, ports::PrimaryStore, StoreError};

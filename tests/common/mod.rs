@@ -27,6 +27,8 @@ pub fn embedded_settings(dir: &std::path::Path) -> Settings {
     s.stores.blob_url = format!("file://{}/blobs", dir.display());
     s.worker.poll_ms = 50;
     s.worker.lease_secs = 5;
+    // No expiry job appearing in queues the tests inspect; the retention tests switch it on.
+    s.retention.check_interval_secs = 0;
     // Tests sign in many times from 127.0.0.1; one test checks the real limits.
     s.rate_limits.auth_per_15_minutes = 100_000;
     s.rate_limits.api_per_minute = 100_000;

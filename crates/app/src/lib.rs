@@ -2,6 +2,8 @@
 //! Pages render on the server only; islands (`islands/`) are the only parts
 //! shipped to the browser as wasm. Server functions (`api.rs`) stay thin:
 //! take the stores from context, call one service, map the error.
+// Large server-rendered tables nest deep view types; the hydrate build computes their layout.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

@@ -2,12 +2,15 @@ use crate::components::nav::AppHeader;
 use crate::pages::{
     account::AccountPage,
     admin::{AdminAuditPage, AdminPlansPage, AdminUsersPage},
+    admin_prices::AdminPricesPage,
     area::AreaPage,
+    area::TracesChooser,
     auth::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage},
     home::HomePage,
     not_found::NotFound,
     projects::{ProjectPage, ProjectSettingsPage, ProjectsPage},
     status::StatusPage,
+    traces::{AnalyticsPage, SessionPage, SessionsPage, SpanPage, TraceDetailPage, TraceListPage},
     usage::UsagePage,
 };
 use leptos::prelude::*;
@@ -89,7 +92,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects/:slug/settings") view=ProjectSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/plans") view=AdminPlansPage ssr=SsrMode::Async />
                     <Route path=path!("admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
-                    <Route path=path!("traces") view=|| view! { <AreaPage area="traces" /> } />
+                    <Route path=path!("admin/prices") view=AdminPricesPage ssr=SsrMode::Async />
+                    <Route path=path!("traces") view=TracesChooser ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/traces") view=TraceListPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/traces/:trace_id") view=TraceDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/traces/:trace_id/spans/:span_id") view=SpanPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/sessions") view=SessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/sessions/:session_id") view=SessionPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/analytics") view=AnalyticsPage ssr=SsrMode::Async />
                     <Route path=path!("tests") view=|| view! { <AreaPage area="tests" /> } />
                     <Route path=path!("knowledge-base") view=|| view! { <AreaPage area="knowledge-base" /> } />
                     <Route path=path!("datasets") view=|| view! { <AreaPage area="datasets" /> } />

@@ -66,6 +66,92 @@ pub struct SpanRow {
     pub output_blob: Option<String>,
 }
 
+/// Largest duration, token count or cost a store keeps: `i64::MAX` (SQLite integers are signed).
+pub const MAX_STORED_VALUE: u64 = i64::MAX as u64;
+/// Start and end times must be before 2106-02-07T06:28:16Z (2^32 s), the end of ClickHouse's
+/// `DateTime`, which places spans in monthly partitions.
+pub const MAX_TIME_NS: u64 = (1 << 32) * 1_000_000_000;
+
+impl SpanRow {
+    /// A plain internal span with only identity and timing; every optional field empty and the
+    /// JSON columns holding empty JSON. Builders and tests start here (`SpanRow { model, ..new }`).
+    pub fn new(trace_id: &str, span_id: &str, parent: Option<&str>, name: &str, start_ns: u64, duration_ns: u64) -> SpanRow {
+        SpanRow {
+            trace_id: trace_id.into(),
+            span_id: span_id.into(),
+            parent_span_id: parent.map(Into::into),
+            name: name.into(),
+            kind: SpanKind::Internal,
+            start_time_unix_nano: start_ns,
+            end_time_unix_nano: start_ns.saturating_add(duration_ns),
+            duration_ns,
+            status_code: StatusCode::Unset,
+            status_message: String::new(),
+            service_name: "unknown_service".into(),
+            resource_attributes: "{}".into(),
+            scope_name: String::new(),
+            scope_version: String::new(),
+            environment: None,
+            session_id: None,
+            user_id: None,
+            tags: Vec::new(),
+            operation: None,
+            model: None,
+            provider: None,
+            input_tokens: None,
+            output_tokens: None,
+            total_tokens: None,
+            cost_micros: None,
+            input: None,
+            output: None,
+            input_oversize: false,
+            output_oversize: false,
+            attributes: "{}".into(),
+            events: "[]".into(),
+            links: "[]".into(),
+            truncated: false,
+            input_blob: None,
+            output_blob: None,
+        }
+    }
+
+    /// What every analytics store checks before writing (the whole batch is refused otherwise):
+    /// ids as documented above, times before [`MAX_TIME_NS`] and numbers up to [`MAX_STORED_VALUE`].
+    pub fn check_storable(&self) -> Result<(), String> {
+        if !is_lower_hex(&self.trace_id, 32) {
+            return Err(format!("trace id {:?} is not 32 lowercase hex characters", self.trace_id));
+        }
+        if !is_lower_hex(&self.span_id, 16) {
+            return Err(format!("span id {:?} is not 16 lowercase hex characters", self.span_id));
+        }
+        if let Some(parent) = &self.parent_span_id {
+            if !is_lower_hex(parent, 16) {
+                return Err(format!("parent span id {parent:?} is not 16 lowercase hex characters"));
+            }
+        }
+        if self.start_time_unix_nano >= MAX_TIME_NS || self.end_time_unix_nano >= MAX_TIME_NS {
+            return Err(format!("span {}: times must be before the year 2106", self.span_id));
+        }
+        let numbers = [
+            ("duration", Some(self.duration_ns)),
+            ("input tokens", self.input_tokens),
+            ("output tokens", self.output_tokens),
+            ("total tokens", self.total_tokens),
+            ("cost", self.cost_micros),
+        ];
+        for (what, value) in numbers {
+            if value.is_some_and(|v| v > MAX_STORED_VALUE) {
+                return Err(format!("span {}: {what} {} is too large", self.span_id, value.unwrap_or_default()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpanKind {
@@ -84,7 +170,6 @@ pub enum StatusCode {
     Ok,
     Error,
 }
-
 
 impl SpanKind {
     pub fn as_str(self) -> &'static str {
@@ -130,7 +215,8 @@ impl StatusCode {
 
 /// Which traces the list (and the analytics) look at. Every field narrows; `None` / empty means
 /// "any". A trace matches when it starts in `[from_ns, to_ns)` and, for span-level filters
-/// (name, model, user, session, tag, environment, search), when at least one of its spans matches.
+/// (name, model, user, session, tag, environment, search), when at least one of its spans matches
+/// (each filter on its own: the user may be on the root span and the model on a child).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceFilter {
     pub from_ns: u64,
@@ -237,7 +323,8 @@ pub enum MetricsGroup {
 
 /// Span metrics over time in `bucket_ns`-wide buckets aligned to multiples of `bucket_ns` since
 /// the Unix epoch. Counts spans that start in the range and match the span-level filters
-/// (trace-level ones, `min_duration_ns` and `min_cost_micros`, apply to each span here).
+/// (trace-level ones, `has_error`, `min_duration_ns` and `min_cost_micros`, apply to each span
+/// here). A zero `bucket_ns` is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricsQuery {
     pub filter: TraceFilter,
@@ -271,4 +358,55 @@ pub struct RemovedSpans {
     pub spans: u64,
     /// `input_blob` / `output_blob` keys of the removed spans.
     pub blob_keys: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Makes a valid span invalid.
+    type Spoil = fn(&mut SpanRow);
+
+    fn span() -> SpanRow {
+        SpanRow {
+            kind: SpanKind::Client,
+            status_code: StatusCode::Ok,
+            input_tokens: Some(MAX_STORED_VALUE),
+            cost_micros: Some(0),
+            ..SpanRow::new(
+                "0af7651916cd43dd8448eb211c80319c",
+                "b7ad6b7169203331",
+                Some("00f067aa0ba902b7"),
+                "chat",
+                1_700_000_000_000_000_000,
+                1_000_000_000,
+            )
+        }
+    }
+
+    #[test]
+    fn storable_spans_pass() {
+        assert_eq!(span().check_storable(), Ok(()));
+        let root = SpanRow { parent_span_id: None, end_time_unix_nano: MAX_TIME_NS - 1, ..span() };
+        assert_eq!(root.check_storable(), Ok(()));
+    }
+
+    #[test]
+    fn bad_ids_and_numbers_are_refused() {
+        let cases: [(&str, Spoil); 8] = [
+            ("short trace id", |s| s.trace_id.truncate(31)),
+            ("uppercase trace id", |s| s.trace_id = s.trace_id.to_uppercase()),
+            ("non-hex span id", |s| s.span_id = "b7ad6b716920333g".into()),
+            ("long span id", |s| s.span_id.push('0')),
+            ("empty parent", |s| s.parent_span_id = Some(String::new())),
+            ("start after 2106", |s| s.start_time_unix_nano = MAX_TIME_NS),
+            ("duration above i64", |s| s.duration_ns = MAX_STORED_VALUE + 1),
+            ("cost above i64", |s| s.cost_micros = Some(u64::MAX)),
+        ];
+        for (what, spoil) in cases {
+            let mut s = span();
+            spoil(&mut s);
+            assert!(s.check_storable().is_err(), "{what}");
+        }
+    }
 }

@@ -271,3 +271,16 @@ fn empty_body_is_an_empty_success() {
     assert!(decoded.rows.is_empty());
     assert!(decoded.encode_response().is_empty());
 }
+
+#[test]
+fn a_cost_beyond_what_stores_hold_rejects_only_that_span() {
+    let int = |v: i64| Value::IntValue(v);
+    let mut huge = plain_span(1, "too expensive", vec![kv("gen_ai.request.model", s("o1-pro"))]);
+    huge.attributes.push(kv("gen_ai.usage.input_tokens", int(i64::MAX)));
+    huge.attributes.push(kv("gen_ai.usage.output_tokens", int(i64::MAX)));
+    let fine = plain_span(2, "fine", vec![]);
+    let decoded = run(&request(vec![huge, fine]).encode_to_vec(), &Limits::default()).unwrap();
+    assert_eq!(decoded.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["fine"]);
+    assert_eq!(decoded.rejected_spans, 1);
+    assert!(decoded.error_message.unwrap().contains("is too large"), "the reason says what is wrong");
+}

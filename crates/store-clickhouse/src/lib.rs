@@ -8,9 +8,11 @@
 
 mod error;
 mod migrate;
+mod spans;
 
 use async_trait::async_trait;
 use clickhouse::{sql::Identifier, Client, Row};
+use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{usage::MS_PER_DAY, DailyUsage, UsageEvent};
 use serde::{Deserialize, Serialize};
 use services::{error::StoreResult, ports::AnalyticsStore, StoreError};
@@ -167,6 +169,41 @@ impl AnalyticsStore for ClickHouseAnalyticsStore {
             .into_iter()
             .map(|r| DailyUsage { day: domain::usage::utc_day(i64::from(r.day) * MS_PER_DAY), kind: r.kind, quantity: r.total })
             .collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, rows = spans.len()))]
+    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()> {
+        spans::insert(&self.client, project_id, spans).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage> {
+        spans::list_traces(&self.client, project_id, query).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
+        spans::trace_spans(&self.client, project_id, trace_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
+        spans::list_sessions(&self.client, project_id, from_ns, to_ns, limit).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
+        spans::span_metrics(&self.client, project_id, query).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans> {
+        spans::delete_trace(&self.client, &self.database, project_id, trace_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
+        spans::expire(&self.client, &self.database, project_id, before_ns).await
     }
 }
 

@@ -6,6 +6,7 @@ use services::StoreError;
 use sqlx::error::ErrorKind;
 
 pub mod accounts;
+pub mod prices;
 pub mod primary;
 
 pub fn map_sqlx_error(e: sqlx::Error) -> StoreError {

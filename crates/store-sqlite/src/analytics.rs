@@ -2,7 +2,9 @@
 //! migrations in `migrations/sqlite-analytics`, its own write lock).
 
 use crate::connect::connect;
+use crate::spans;
 use async_trait::async_trait;
+use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{DailyUsage, UsageEvent};
 use services::{error::StoreResult, ports::AnalyticsStore, StoreError};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -90,6 +92,41 @@ impl AnalyticsStore for SqliteAnalyticsStore {
                 })
             })
             .collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, rows = spans.len()))]
+    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()> {
+        spans::insert(&self.pool, project_id, spans).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage> {
+        spans::list_traces(&self.pool, project_id, query).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
+        spans::trace_spans(&self.pool, project_id, trace_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
+        spans::list_sessions(&self.pool, project_id, from_ns, to_ns, limit).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
+        spans::span_metrics(&self.pool, project_id, query).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans> {
+        spans::delete_trace(&self.pool, project_id, trace_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
+        spans::expire(&self.pool, project_id, before_ns).await
     }
 }
 

@@ -4,6 +4,7 @@
 mod analytics;
 mod connect;
 mod primary;
+mod spans;
 
 pub use analytics::SqliteAnalyticsStore;
 pub use connect::connect;

@@ -7,6 +7,7 @@
 
 pub mod backends;
 pub mod contract;
+pub mod fixtures;
 
 /// For the contract macros' `#[tokio::test]`, so callers need no `tokio` of their own.
 #[doc(hidden)]

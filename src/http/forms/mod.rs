@@ -5,7 +5,9 @@
 mod account;
 mod admin;
 mod auth;
+mod prices;
 mod projects;
+mod traces;
 
 use crate::startup::AppState;
 use app::session_view::{Flash, FlashKind};
@@ -19,7 +21,7 @@ use tower_sessions::Session;
 
 /// Every form endpoint (all POST). Public so the access-matrix test can
 /// check that each one is listed there.
-pub const PATHS: [&str; 20] = [
+pub const PATHS: [&str; 24] = [
     "/auth/login",
     "/auth/logout",
     "/auth/first-run",
@@ -40,6 +42,10 @@ pub const PATHS: [&str; 20] = [
     "/admin/plans/{id}",
     "/auth/forgot-password",
     "/auth/reset-password",
+    "/admin/prices",
+    "/admin/prices/delete",
+    "/projects/{slug}/retention",
+    "/projects/{slug}/traces/{id}/delete",
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -64,6 +70,10 @@ pub fn routes() -> Router<AppState> {
         .route(PATHS[17], post(admin::update_plan))
         .route(PATHS[18], post(auth::forgot_password))
         .route(PATHS[19], post(auth::reset_password))
+        .route(PATHS[20], post(prices::upsert))
+        .route(PATHS[21], post(prices::delete))
+        .route(PATHS[22], post(projects::set_retention))
+        .route(PATHS[23], post(traces::delete))
 }
 
 /// The request's context as built by the auth middleware.

@@ -162,3 +162,26 @@ pub async fn revoke_key(
     let r = api_keys::revoke(state.stores.primary.as_ref(), &ctx, &state.key_cache, &slug, &f.key_id).await;
     finish(&session, r, |_| "Key revoked.".into(), &settings(&slug), &settings(&slug)).await
 }
+
+#[derive(Deserialize)]
+pub struct RetentionForm {
+    /// Days; blank for the server default.
+    #[serde(default)]
+    days: String,
+}
+
+pub async fn set_retention(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(ctx): Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<RetentionForm>,
+) -> Response {
+    let r = services::retention::set(state.stores.primary.as_ref(), &ctx, &slug, &f.days).await;
+    let default = state.settings.retention.default_days;
+    let ok = |days: Option<u32>| match days {
+        Some(d) => format!("Traces are kept for {d} days."),
+        None => format!("Traces are kept for the server default, {default} days."),
+    };
+    finish(&session, r, ok, &settings(&slug), &settings(&slug)).await
+}

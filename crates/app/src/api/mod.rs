@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod prices;
 pub mod projects;
+pub mod retention;
 #[cfg(feature = "ssr")]
 mod support;
 pub mod traces;

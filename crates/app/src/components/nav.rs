@@ -13,13 +13,23 @@ pub const AREAS: [(&str, &str); 7] = [
     ("/admin", "Admin"),
 ];
 
+/// Project pages of the trace explorer belong to the Traces area.
+fn is_explorer(path: &str) -> bool {
+    let mut parts = path.trim_matches('/').split('/');
+    parts.next() == Some("projects") && parts.next().is_some() && matches!(parts.next(), Some("traces" | "sessions" | "analytics"))
+}
+
 #[component]
 pub fn AppHeader() -> impl IntoView {
     let here = use_location().pathname.get_untracked();
     let links = AREAS
         .iter()
         .map(|(href, label)| {
-            let current = here == *href || here.starts_with(&format!("{href}/"));
+            let current = if *href == "/projects" && is_explorer(&here) {
+                false
+            } else {
+                here == *href || here.starts_with(&format!("{href}/")) || (*href == "/traces" && is_explorer(&here))
+            };
             view! {
                 <a href=*href class="nav-link" aria-current=current.then_some("page")>
                     {*label}

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
-fn AdminTabs(current: &'static str) -> impl IntoView {
+pub(crate) fn AdminTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
         view! { <a href=href class="tab" aria-current=(current == href).then_some("page")>{label}</a> }
     };
@@ -19,6 +19,7 @@ fn AdminTabs(current: &'static str) -> impl IntoView {
             <nav class="tabs" aria-label="Administration">
                 {tab("/admin", "Users")}
                 {tab("/admin/plans", "Plans")}
+                {tab("/admin/prices", "Model prices")}
                 {tab("/admin/audit", "Audit trail")}
             </nav>
         </header>

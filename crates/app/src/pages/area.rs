@@ -84,3 +84,48 @@ pub fn AreaPage(area: &'static str) -> impl IntoView {
         </section>
     }
 }
+
+/// `/traces`: pick a project; each links to its trace list, sessions and analytics.
+#[component]
+pub fn TracesChooser() -> impl IntoView {
+    let data = crate::api::projects::my_projects();
+    let info = area_info("traces");
+    view! {
+        <Title text=info.title />
+        <header class="page-header">
+            <span class="card-kicker">{info.audience}</span>
+            <h1>{info.title}</h1>
+            <p class="lead">{info.summary}</p>
+        </header>
+        {Suspend::new(async move {
+            match data.await {
+                Err(e) => view! { <crate::components::flash::LoadError message=e.to_string() /> }.into_any(),
+                Ok(list) if list.is_empty() => view! {
+                    <section class="empty-state" data-testid="no-projects">
+                        <h2>"No projects yet"</h2>
+                        <p>"Traces belong to a project. Create one, add an API key, and point your OpenTelemetry exporter at "<code>"/v1/traces"</code>"."</p>
+                        <a class="btn btn-primary" href="/projects">"Create a project"</a>
+                    </section>
+                }.into_any(),
+                Ok(list) => {
+                    let cards = list.into_iter().map(|p| {
+                        let base = format!("/projects/{}", p.slug);
+                        view! {
+                            <div class="card chooser-card" data-testid="trace-project">
+                                <span class="card-kicker">{p.role.label()}</span>
+                                <h3><a href=format!("{base}/traces")>{p.name}</a></h3>
+                                <p class="muted small">{if p.description.is_empty() { "No description.".to_owned() } else { p.description }}</p>
+                                <div class="chooser-links">
+                                    <a class="btn btn-primary btn-sm" href=format!("{base}/traces")>"Traces"</a>
+                                    <a class="btn btn-ghost btn-sm" href=format!("{base}/sessions")>"Sessions"</a>
+                                    <a class="btn btn-ghost btn-sm" href=format!("{base}/analytics")>"Analytics"</a>
+                                </div>
+                            </div>
+                        }
+                    }).collect_view();
+                    view! { <div class="card-grid">{cards}</div> }.into_any()
+                }
+            }
+        })}
+    }
+}

@@ -1,5 +1,6 @@
 use crate::{
     api::projects::{load_project, my_projects, ProjectView},
+    api::retention::{project_retention, RetentionView},
     components::flash::{FlashBanner, LoadError},
 };
 use domain::{usage::utc_minute, ProjectRole};
@@ -76,6 +77,7 @@ fn project_overview(v: ProjectView) -> impl IntoView {
     let p = v.project;
     let is_owner = p.role == ProjectRole::Owner;
     let settings = format!("/projects/{}/settings", p.slug);
+    let slug = p.slug.to_string();
     let members = v.members.len();
     view! {
         <Title text=p.name.clone() />
@@ -87,6 +89,7 @@ fn project_overview(v: ProjectView) -> impl IntoView {
             </div>
             <a class="btn btn-ghost" href=settings data-testid="project-settings-link">{if is_owner { "Settings" } else { "Members" }}</a>
         </header>
+        <crate::components::trace_view::ExplorerTabs slug current="overview" />
         <div class="card-grid">
             <div class="card stat"><span class="muted">"Members"</span><strong>{members}</strong></div>
             <div class="card stat"><span class="muted">"Created"</span><strong>{utc_minute(p.created_at_ms)}</strong></div>
@@ -98,13 +101,17 @@ fn project_overview(v: ProjectView) -> impl IntoView {
 #[component]
 pub fn ProjectSettingsPage() -> impl IntoView {
     let data = load_project(slug_param());
+    let retention = project_retention(slug_param());
     view! {
         <Title text="Project settings" />
         <FlashBanner />
         {Suspend::new(async move {
             match data.await {
                 Err(e) => view! { <LoadError message=e.to_string() /> }.into_any(),
-                Ok(v) => settings_view(v).into_any(),
+                Ok(v) => {
+                    let retention = retention.await.ok();
+                    settings_view(v, retention).into_any()
+                }
             }
         })}
     }
@@ -114,7 +121,30 @@ fn role_options(selected: ProjectRole) -> impl IntoView {
     ProjectRole::ALL.map(|r| view! { <option value=r.as_str() selected=r == selected>{r.label()}</option> }).collect_view()
 }
 
-fn settings_view(v: ProjectView) -> impl IntoView {
+/// How long traces are kept; owners get the form.
+fn retention_card(base: &str, r: RetentionView) -> impl IntoView {
+    let current = match r.days {
+        Some(d) => format!("Traces older than {d} days are removed, with their stored payloads."),
+        None => "This project uses the server's default retention.".to_owned(),
+    };
+    view! {
+        <section class="card section-gap" data-testid="retention">
+            <h2>"Trace retention"</h2>
+            <p class="muted">{current}</p>
+            {r.can_edit.then(|| view! {
+                <form method="post" action=format!("{base}/retention") class="form form-row" data-testid="retention-form">
+                    <label>"Keep traces for (days)"
+                        <input type="number" name="days" min="1" max="3650" step="1" value=r.days.map(|d| d.to_string()).unwrap_or_default() placeholder="server default" />
+                    </label>
+                    <button class="btn btn-primary" type="submit">"Save retention"</button>
+                </form>
+                <small class="muted">"Leave blank for the server default. Expired spans are removed by an hourly job."</small>
+            })}
+        </section>
+    }
+}
+
+fn settings_view(v: ProjectView, retention: Option<RetentionView>) -> impl IntoView {
     let p = v.project;
     let owner = p.role == ProjectRole::Owner;
     let base = format!("/projects/{}", p.slug);
@@ -212,6 +242,7 @@ fn settings_view(v: ProjectView) -> impl IntoView {
                 </form>
             </section>
         })}
+        {retention.map(|r| retention_card(&base, r))}
         <section class="card section-gap">
             <h2>"Members"</h2>
             <div class="table-wrap">

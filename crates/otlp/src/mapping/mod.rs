@@ -5,10 +5,10 @@
 mod genai;
 mod openinference;
 
+pub use domain::traces::{SpanKind, SpanRow, StatusCode};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::{span, Span};
-pub use domain::traces::{SpanKind, SpanRow, StatusCode};
 use serde_json::{json, Map, Value};
 
 use crate::attrs::{to_json, Attrs, JsonLimits};
@@ -99,7 +99,9 @@ pub fn map_request(request: ExportTraceServiceRequest, options: &MapOptions<'_>,
         for ss in rs.scope_spans {
             let (scope_name, scope_version) = ss.scope.map(|s| (s.name, s.version)).unwrap_or_default();
             for span in ss.spans {
-                match map_span(span, &resource, options) {
+                // `check_storable` catches what validation cannot (a token count beyond what stores
+                // hold): such a span is rejected alone instead of failing its whole batch.
+                match map_span(span, &resource, options).and_then(|row| row.check_storable().map(|()| row)) {
                     Ok(mut row) => {
                         row.scope_name.clone_from(&scope_name);
                         row.scope_version.clone_from(&scope_version);

@@ -16,44 +16,56 @@ pub trait AnalyticsStore: Send + Sync {
     /// ordered by day then kind.
     async fn usage_by_day(&self, project_id: &str, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>>;
 
-    // --- Traces. Span rows are immutable: written once, removed only by deletion or expiry. ---
+    // --- Traces. Span rows are immutable: written once, removed only by deletion or expiry.
+    // Trace-level facts are aggregated from them at read time. Every method is scoped to
+    // `project_id`; a trace id of another project is unknown. Times are Unix nanoseconds and
+    // ranges half-open `[from, to)`; bounds beyond what a store holds are clamped.
 
     /// Write `spans` of `project_id` durably and atomically (all or none) before returning:
     /// ingestion acknowledges a batch only after this returns `Ok`. Writing a span id that is
-    /// already stored again keeps one copy (SDK retries must not double-count).
-    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()> {
-        let _ = (project_id, spans);
-        Err(crate::error::StoreError::Internal("insert_spans: not implemented yet".into()))
-    }
+    /// already stored again keeps one copy (SDK retries must not double-count; the first copy
+    /// wins on SQLite, the last on ClickHouse).
+    ///
+    /// `Invalid` (nothing written) when any span fails [`SpanRow::check_storable`]. ClickHouse
+    /// writes one INSERT, atomic up to a block of about a million rows: callers batch below that.
+    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()>;
+
     /// One page of traces of `project_id` (see [`TraceQuery`]).
-    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage> {
-        let _ = (project_id, query);
-        Err(crate::error::StoreError::Internal("list_traces: not implemented yet".into()))
-    }
+    ///
+    /// A trace is listed once its root span (no parent) is stored, at the start of its earliest
+    /// root: that is [`TraceSummary::start_ns`](domain::traces::TraceSummary::start_ns), the range test and the cursor key. Spans whose
+    /// root has not arrived are readable by [`trace_spans`](Self::trace_spans) only. Each
+    /// span-level filter must hold for some span of the trace, not necessarily the same span for
+    /// every filter (the user is on the root, the model on a child). `search` is a substring
+    /// match, case-insensitive at least for ASCII (SQLite folds ASCII only, ClickHouse folds
+    /// Unicode); caseless scripts (CJK, Arabic) match as written; an empty search matches all.
+    /// `Slowest` / `Costliest` give the first `limit` traces with ties newest first and no
+    /// `next`; a cursor with them is `Invalid`. Summaries: totals over all the trace's spans,
+    /// `user_id` / `session_id` / `environment` from the root, else the smallest value of any
+    /// span.
+    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage>;
+
     /// Every span of one trace ordered by start time then span id; empty when unknown.
-    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
-        let _ = (project_id, trace_id);
-        Err(crate::error::StoreError::Internal("trace_spans: not implemented yet".into()))
-    }
-    /// Sessions with a trace starting in `[from_ns, to_ns)`, most recent activity first.
-    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
-        let _ = (project_id, from_ns, to_ns, limit);
-        Err(crate::error::StoreError::Internal("list_sessions: not implemented yet".into()))
-    }
-    /// Span metrics per time bucket (and group), ordered by bucket then group.
-    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
-        let _ = (project_id, query);
-        Err(crate::error::StoreError::Internal("span_metrics: not implemented yet".into()))
-    }
-    /// Remove one trace's spans.
-    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans> {
-        let _ = (project_id, trace_id);
-        Err(crate::error::StoreError::Internal("delete_trace: not implemented yet".into()))
-    }
-    /// Remove the spans of `project_id` that started before `before_ns` (retention). Adapters
-    /// drop whole partitions where they can.
-    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
-        let _ = (project_id, before_ns);
-        Err(crate::error::StoreError::Internal("expire_spans: not implemented yet".into()))
-    }
+    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>>;
+
+    /// Sessions with a span carrying the session id and starting in `[from_ns, to_ns)`, at most
+    /// `limit` (clamped to 1..=500), most recent activity (`last_ns`, latest span end) first, then
+    /// by session id. A session's traces are those spans' traces; its totals count every span of
+    /// those traces; `user_id` is the smallest user id among them.
+    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>>;
+
+    /// Span metrics per time bucket (and group), ordered by bucket then group; only non-empty
+    /// buckets. Percentiles are exact (nearest rank) on both adapters. `Invalid` for a zero
+    /// bucket width.
+    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>>;
+
+    /// Remove one trace's spans; the count and the distinct, sorted blob keys of what was removed
+    /// (nothing for an unknown trace). The caller deletes the blobs and audits.
+    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans>;
+
+    /// Remove the spans of `project_id` that started before `before_ns` (retention): the count
+    /// and distinct, sorted blob keys. SQLite deletes through the `(project, start)` index in
+    /// chunks of its own transactions; ClickHouse drops the project's whole months
+    /// (partitions) and deletes the rest with a mutation, waiting for it.
+    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans>;
 }

@@ -5,11 +5,13 @@ pub mod accounts;
 pub mod analytics;
 pub mod blob;
 pub mod mail;
+pub mod prices;
 pub mod primary;
 
 pub use analytics::AnalyticsStore;
 pub use blob::{BlobBody, BlobMeta, BlobStore, ByteRange, ByteStream, DownloadUrl};
 pub use mail::{MailError, Mailer, OutgoingMail};
+pub use prices::{ModelPriceRecord, PriceRepo, RetentionRepo};
 pub use primary::{
     ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, JobQueue, JobRecord, LeasedJob, Member, NewApiKey, NewPlan, NewProject,
     NewUser, PasswordResetRepo, Plan, PlanRepo, PrimaryStore, Project, ProjectRepo, SessionInfo, SessionRecords, User, UserRepo,

@@ -11,7 +11,18 @@ pub use super::accounts::{
 /// tests, audit). SQLite by default, PostgreSQL when scaled out.
 #[async_trait]
 pub trait PrimaryStore:
-    UserRepo + SessionRecords + JobQueue + ProjectRepo + ApiKeyRepo + AuditLog + PlanRepo + PasswordResetRepo + Send + Sync
+    UserRepo
+    + SessionRecords
+    + JobQueue
+    + ProjectRepo
+    + ApiKeyRepo
+    + AuditLog
+    + PlanRepo
+    + PasswordResetRepo
+    + super::prices::PriceRepo
+    + super::prices::RetentionRepo
+    + Send
+    + Sync
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

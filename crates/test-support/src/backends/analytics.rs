@@ -1,6 +1,7 @@
 //! A fresh, empty (not yet migrated) analytics store per test.
 
 use async_trait::async_trait;
+use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{DailyUsage, UsageEvent};
 use services::{error::StoreResult, ports::AnalyticsStore};
 use std::sync::Arc;
@@ -54,5 +55,26 @@ impl<S: AnalyticsStore> AnalyticsStore for InTempDir<S> {
     }
     async fn usage_by_day(&self, project_id: &str, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>> {
         self.store.usage_by_day(project_id, from_ms, to_ms).await
+    }
+    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()> {
+        self.store.insert_spans(project_id, spans).await
+    }
+    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage> {
+        self.store.list_traces(project_id, query).await
+    }
+    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
+        self.store.trace_spans(project_id, trace_id).await
+    }
+    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
+        self.store.list_sessions(project_id, from_ns, to_ns, limit).await
+    }
+    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
+        self.store.span_metrics(project_id, query).await
+    }
+    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans> {
+        self.store.delete_trace(project_id, trace_id).await
+    }
+    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
+        self.store.expire_spans(project_id, before_ns).await
     }
 }

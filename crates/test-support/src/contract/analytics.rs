@@ -10,6 +10,10 @@ use domain::{
 use services::{ports::AnalyticsStore, StoreError};
 use std::{collections::BTreeMap, sync::Arc};
 
+pub mod model;
+mod spans;
+pub use spans::*;
+
 /// Expands to one `#[tokio::test]` per case, each on a fresh backend made by
 /// `$make` (an expression giving a future of `Arc<dyn AnalyticsStore>`).
 ///
@@ -31,6 +35,20 @@ macro_rules! analytics_contract_tests {
             empty_ranges_give_no_rows,
             large_batch_is_recorded_whole,
             invalid_events_reject_the_whole_batch,
+            spans_roundtrip_every_field,
+            span_reinsert_is_idempotent,
+            span_batch_is_atomic,
+            spans_projects_are_isolated,
+            trace_filters_each_narrow,
+            trace_orders,
+            trace_pages_have_no_gaps_or_duplicates,
+            trace_summary_totals,
+            sessions_are_summarized,
+            metrics_buckets_groups_percentiles,
+            delete_trace_removes_only_that_trace,
+            expire_spans_boundary_and_blobs,
+            search_finds_cjk_and_arabic,
+            five_thousand_span_trace,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

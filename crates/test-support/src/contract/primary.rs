@@ -5,15 +5,18 @@
 //! the clock forward, never by sleeping.
 //!
 //! Projects, API keys and plans are in [`accounts`], the audit log in
-//! [`audit`], password-reset tokens in [`password_resets`].
+//! [`audit`], password-reset tokens in [`password_resets`], model prices and trace
+//! retention in [`prices`].
 
 mod accounts;
 mod audit;
 mod password_resets;
+mod prices;
 
 pub use accounts::*;
 pub use audit::*;
 pub use password_resets::*;
+pub use prices::*;
 
 use domain::{Email, GlobalRole, JobId, JobStatus, NewJob};
 use serde_json::json;
@@ -80,6 +83,11 @@ macro_rules! primary_contract_tests {
             reset_for_an_unknown_user_is_not_found,
             concurrent_consumes_give_the_user_once,
             resets_of_a_user_are_deleted,
+            model_prices_are_upserted_listed_and_deleted,
+            model_prices_are_seeded_once,
+            seeding_concurrently_seeds_once,
+            project_retention_is_set_read_and_listed,
+            a_job_is_enqueued_once_while_pending,
         );
         $crate::primary_contract_tests!(@raw_cases $make;
             edited_audit_row_breaks_the_chain,

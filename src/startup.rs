@@ -196,7 +196,8 @@ impl Server {
             stores,
             grace: Duration::from_secs(settings.server.shutdown_grace_secs),
             // The server that runs jobs also schedules the expiry job.
-            expiry_every: (settings.worker.enabled && settings.retention.check_interval_secs > 0).then(|| Duration::from_secs(settings.retention.check_interval_secs)),
+            expiry_every: (settings.worker.enabled && settings.retention.check_interval_secs > 0)
+                .then(|| Duration::from_secs(settings.retention.check_interval_secs)),
         })
     }
 

@@ -6,7 +6,7 @@ mod common;
 use app::api::traces::{SessionData, TraceDetailData, TraceListData};
 use common::{add_user, flash_after, sign_in, spawn_app, TestApp, PASSWORD};
 use domain::{
-    traces::{SpanKind, SpanRow, StatusCode},
+    traces::{SpanRow, StatusCode},
     BlobKey, GlobalRole,
 };
 use futures::StreamExt;

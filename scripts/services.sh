@@ -12,6 +12,10 @@
 #   ED_TEST_SMTP_URL       smtp://127.0.0.1:<free port>                  (aiosmtpd sink, plain SMTP)
 #   ED_TEST_MAIL_DIR       the sink's maildir: one file per received message under new/
 #
+# Not part of services_start (the e2e step starts it): fake_llm_start, the fake LLM vendor
+# (crates/fake-llm: OpenAI chat completions + Anthropic messages, deterministic streamed replies):
+#   ED_FAKE_LLM_URL        http://127.0.0.1:<free port>   (OpenAI-style base URL: $ED_FAKE_LLM_URL/v1)
+#
 # Run directly (`bash scripts/services.sh`) to start all four and keep them up until Ctrl-C.
 
 if [[ -z "${ROOT:-}" || -z "${CACHE:-}" ]]; then
@@ -235,6 +239,38 @@ smtp_stop() {
   SMTP_PID=""
 }
 
+# ---------------------------------------------------------------- fake LLM vendor (crates/fake-llm)
+
+# fake_llm_url_in LOGFILE: true once the fake vendor printed its URL and answers on it.
+fake_llm_url_in() {
+  local url
+  url=$(sed -n 's/^FAKE_LLM_URL=//p' "$1" | head -n 1)
+  [[ -n "$url" ]] && http_ok "$url/stats"
+}
+
+# Builds (when needed) and starts the fake vendor on a free loopback port; exports ED_FAKE_LLM_URL.
+fake_llm_start() {
+  local t0 logfile
+  _services_init
+  t0=$(date +%s)
+  logfile="$SERVICES_DIR/fake-llm.log"
+  cargo build --locked -q -p fake-llm --bin fake-llm >"$SERVICES_DIR/fake-llm-build.log" 2>&1 ||
+    { err "cannot build fake-llm"; tail -n 40 "$SERVICES_DIR/fake-llm-build.log" >&2; return 1; }
+  "$CARGO_TARGET_DIR/debug/fake-llm" --addr 127.0.0.1:0 >"$logfile" 2>&1 &
+  FAKE_LLM_PID=$!
+  on_exit "fake_llm_stop"
+  wait_until 30 "fake LLM vendor" "$FAKE_LLM_PID" "$logfile" fake_llm_url_in "$logfile" || return 1
+  ED_FAKE_LLM_URL=$(sed -n 's/^FAKE_LLM_URL=//p' "$logfile" | head -n 1)
+  export ED_FAKE_LLM_URL
+  log "fake LLM vendor up at $ED_FAKE_LLM_URL (pid $FAKE_LLM_PID, $(fmt_secs $(($(date +%s) - t0))))"
+}
+
+fake_llm_stop() {
+  [[ -n "${FAKE_LLM_PID:-}" ]] || return 0
+  kill_pid "$FAKE_LLM_PID" fake-llm
+  FAKE_LLM_PID=""
+}
+
 # ---------------------------------------------------------------- all
 
 services_start() {
@@ -244,7 +280,7 @@ services_start() {
 services_env() {
   local v
   for v in ED_TEST_POSTGRES_URL ED_TEST_CLICKHOUSE_URL ED_TEST_S3_ENDPOINT ED_TEST_S3_ACCESS_KEY ED_TEST_S3_SECRET_KEY ED_TEST_S3_REGION \
-    ED_TEST_SMTP_URL ED_TEST_MAIL_DIR; do
+    ED_TEST_SMTP_URL ED_TEST_MAIL_DIR ED_FAKE_LLM_URL; do
     printf 'export %s=%q\n' "$v" "${!v:-}"
   done
 }

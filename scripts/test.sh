@@ -11,7 +11,8 @@
 #   5b. fuzz           fuzz/run.sh: cargo-fuzz on the OTLP decoder + mapper for ED_FUZZ_SECS (45 s), stable rustc
 #   6. build           scripts/build.sh (debug server + site)
 #   7. e2e             end2end/ specs in Chromium, against a server started twice:
-#                      embedded (SQLite + SQLite + folder) and scale-out (PostgreSQL + ClickHouse + S3)
+#                      embedded (SQLite + SQLite + folder) and scale-out (PostgreSQL + ClickHouse + S3);
+#                      the fake LLM vendor (crates/fake-llm) runs beside them, its URL in ED_FAKE_LLM_URL
 #   8. summary         counts per backend and mode; last line "N passed, N failed"; exit 1 on any failure.
 #
 # Logs: target/test-logs/ (cargo-test.log, server-<mode>.log, e2e-<mode>.log, ...).
@@ -172,6 +173,8 @@ start_server() {
         "ELASTICDASH__STORES__PRIMARY_URL=postgres://e2e_app:e2e_app@127.0.0.1:$ED_PG_PORT/app"
         "ELASTICDASH__STORES__ANALYTICS_URL=$ED_TEST_CLICKHOUSE_URL/elasticdash_e2e"
         "ELASTICDASH__STORES__BLOB_URL=s3://elasticdash-e2e/blobs"
+        # Scale-out refuses to start without a master key for provider keys (embedded makes its own).
+        "ELASTICDASH__LLM__MASTER_KEY=$(head -c32 /dev/urandom | base64)"
         "ELASTICDASH__STORES__S3__ENDPOINT=$ED_TEST_S3_ENDPOINT"
         "ELASTICDASH__STORES__S3__REGION=$ED_TEST_S3_REGION"
         "ELASTICDASH__STORES__S3__ACCESS_KEY_ID=$ED_TEST_S3_ACCESS_KEY"
@@ -198,7 +201,8 @@ e2e() {
     kill_pid "${SERVER_PID:-}" server
     return 1
   fi
-  ED_E2E_BASE_URL="$BASE_URL" ED_E2E_MODE="$mode" ED_E2E_EXPECT_BACKENDS="$EXPECT_BACKENDS" timeout --kill-after=10s "${ED_E2E_TIMEOUT:-10m}" \
+  ED_E2E_BASE_URL="$BASE_URL" ED_E2E_MODE="$mode" ED_E2E_EXPECT_BACKENDS="$EXPECT_BACKENDS" \
+    ED_FAKE_LLM_URL="${ED_FAKE_LLM_URL:-}" timeout --kill-after=10s "${ED_E2E_TIMEOUT:-10m}" \
     node --test --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" "$ROOT/end2end/tests" 2>&1 | tee "$logfile" || rc=$?
   kill_pid "$SERVER_PID" "elasticdash server ($mode)"
@@ -312,6 +316,8 @@ main() {
 
   if ((run_e2e)); then
     if check "build (debug site)" bash "$ROOT/scripts/build.sh"; then
+      # The playground spec chats with it; a spec that needs it fails clearly when it is missing.
+      step "start fake LLM vendor" fake_llm_start || true
       local mode
       for mode in "${E2E_MODES[@]}"; do step "e2e $mode" e2e "$mode" || true; done
     else

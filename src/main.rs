@@ -1,4 +1,4 @@
-//! The `elasticdash` command: serve, migrate, create-admin.
+//! The `elasticdash` command: serve, migrate, create-admin, rotate-master-key.
 
 use clap::{Parser, Subcommand};
 use elasticdash::{settings::Settings, startup, telemetry, Server};
@@ -26,6 +26,12 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Re-encrypt every stored provider key under a new master key. The current key comes
+    /// from the settings (or the embedded `master.key`); the new one is read from the
+    /// terminal, or from standard input when it is not a terminal — never from arguments.
+    /// With the embedded key file, an empty answer generates the new key and the file is
+    /// replaced; otherwise set `llm.master_key` to the new key on every server and restart.
+    RotateMasterKey,
 }
 
 #[tokio::main]
@@ -43,6 +49,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
         Command::CreateAdmin { email } => create_admin(settings, &email).await,
+        Command::RotateMasterKey => rotate_master_key(settings).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,6 +97,71 @@ async fn create_admin(settings: Settings, email: &str) -> CliResult {
     let user = services::accounts::create_admin(stores.primary.as_ref(), email, &password, settings.auth.hash_cost()).await?;
     println!("created administrator {}", user.email);
     Ok(())
+}
+
+async fn rotate_master_key(settings: Settings) -> CliResult {
+    use services::provider_keys::KeyCipher;
+    let old = startup::open_key_cipher(&settings)?;
+    let key_file = startup::master_key_file(&settings);
+    let typed = read_secret("New master key (32 bytes, base64 or hex; empty to generate one): ", "Repeat the new master key: ")?;
+    let encoded = match (typed.trim(), &key_file) {
+        ("", Some(_)) => KeyCipher::generate_encoded(),
+        ("", None) => return Err("type the new master key (e.g. the output of `openssl rand -base64 32`)".into()),
+        (typed, _) => typed.to_owned(),
+    };
+    let new = KeyCipher::from_encoded(&encoded).map_err(|e| format!("the new master key: {e}"))?;
+    if new.fingerprint() == old.fingerprint() {
+        return Err("the new master key is the current one".into());
+    }
+    let stores = startup::open_stores(&settings.stores).await?;
+    stores.migrate().await?;
+    // Embedded: the new key is on disk before any row depends on it.
+    let pending = key_file.as_ref().map(|path| path.with_extension("key.new"));
+    if let Some(pending) = &pending {
+        write_private(pending, &encoded)?;
+    }
+    let count = services::provider_keys::rotate_master_key(stores.primary.as_ref(), &old, &new).await?;
+    match (&key_file, &pending) {
+        (Some(path), Some(pending)) => {
+            std::fs::rename(pending, path).map_err(|e| format!("rotated, but could not move {} to {}: {e}", pending.display(), path.display()))?;
+            println!("re-encrypted {count} provider key(s); {} now holds the new master key ({})", path.display(), new.fingerprint());
+        }
+        _ => println!(
+            "re-encrypted {count} provider key(s) under the new master key ({}); set ELASTICDASH__LLM__MASTER_KEY to it on every server and restart",
+            new.fingerprint()
+        ),
+    }
+    Ok(())
+}
+
+/// Create `path` readable by this user only (replacing a leftover from an interrupted run).
+fn write_private(path: &std::path::Path, text: &str) -> CliResult {
+    use std::io::Write;
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(format!("{text}\n").as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// A secret from the terminal (asked twice) or one line of standard input.
+fn read_secret(prompt: &str, repeat: &str) -> Result<String, Box<dyn std::error::Error>> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt)?;
+        let second = rpassword::prompt_password(repeat)?;
+        if first != second {
+            return Err("the two entries do not match".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 fn read_password() -> Result<String, Box<dyn std::error::Error>> {

@@ -17,6 +17,7 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub ingest: IngestSettings,
     pub retention: RetentionSettings,
+    pub llm: LlmSettings,
 }
 
 /// Trace ingestion (OTLP and the JSON API): request bounds and the write queue (`src/ingest`).
@@ -260,6 +261,16 @@ impl Default for MailSettings {
     }
 }
 
+/// The LLM features (playground, AI test generation).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// Encrypts provider keys at rest: 32 random bytes in base64 or hex
+    /// (`openssl rand -base64 32`). Empty with the embedded SQLite store: generated on first
+    /// start into `master.key` beside the database; required with PostgreSQL.
+    pub master_key: Secret,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid settings: {0}")]
 pub struct SettingsError(String);
@@ -288,6 +299,10 @@ impl Settings {
         if self.ingest.queue_capacity_spans == 0 || self.ingest.max_batch_spans == 0 || self.ingest.max_spans_per_request == 0 {
             return Err(SettingsError("ingest: queue_capacity_spans, max_batch_spans and max_spans_per_request must be positive".into()));
         }
+        let master_key = self.llm.master_key.expose();
+        if !master_key.trim().is_empty() {
+            services::provider_keys::KeyCipher::from_encoded(master_key).map_err(|e| SettingsError(format!("llm.master_key: {e}")))?;
+        }
         Ok(())
     }
 }
@@ -315,5 +330,19 @@ mod tests {
         assert!(Settings::load(&path).is_err());
         std::fs::write(&path, "[auth]\nargon2_memory_kib = 1024\n").unwrap();
         assert!(Settings::load(&path).is_err());
+    }
+
+    #[test]
+    fn a_malformed_master_key_is_rejected_without_echoing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Leptos.toml");
+        std::fs::write(&path, "[llm]\nmaster_key = \"not-a-key-but-secret\"\n").unwrap();
+        let e = Settings::load(&path).unwrap_err().to_string();
+        assert!(e.contains("llm.master_key") && !e.contains("not-a-key-but-secret"), "{e}");
+        let good = services::provider_keys::KeyCipher::generate_encoded();
+        std::fs::write(&path, format!("[llm]\nmaster_key = \"{good}\"\n")).unwrap();
+        let s = Settings::load(&path).unwrap();
+        assert_eq!(s.llm.master_key.expose(), good);
+        assert!(!format!("{s:?}").contains(&good), "Debug hides the key");
     }
 }

@@ -12,9 +12,15 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use services::{
     ports::{AnalyticsStore, BlobStore, PrimaryStore},
+    provider_keys::KeyCipher,
     StoreError, Stores,
 };
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 use tokio::net::TcpListener;
 
 /// Everything a request handler may need.
@@ -31,6 +37,8 @@ pub struct AppState {
     pub prices: Arc<services::prices::PriceCache>,
     /// Trace ingestion: quota gate, limits and the write queue.
     pub ingest: Arc<crate::ingest::Ingest>,
+    /// Encrypts and decrypts stored provider keys (also a Leptos context, next to the stores).
+    pub key_cipher: Arc<KeyCipher>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -49,6 +57,8 @@ pub enum StartupError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("mail settings: {0}")]
     Mail(services::ports::MailError),
+    #[error("llm.master_key: {0}")]
+    MasterKey(String),
 }
 
 fn store_err(port: &'static str) -> impl FnOnce(StoreError) -> StartupError {
@@ -119,6 +129,87 @@ fn s3_store(s: &StoreSettings) -> Result<blob::S3BlobStore, StartupError> {
     }))
 }
 
+/// The master key that encrypts provider keys: `[llm] master_key`, or, with the embedded
+/// SQLite store only, `master.key` beside the database (generated on first start, mode 0600).
+/// PostgreSQL deployments have several servers that must share one key: it must be configured.
+pub fn open_key_cipher(settings: &Settings) -> Result<KeyCipher, StartupError> {
+    let configured = settings.llm.master_key.expose();
+    if !configured.trim().is_empty() {
+        return KeyCipher::from_encoded(configured).map_err(|e| StartupError::MasterKey(e.to_string()));
+    }
+    if scheme(&settings.stores.primary_url) != "sqlite" {
+        return Err(StartupError::MasterKey(
+            "set ELASTICDASH__LLM__MASTER_KEY (32 random bytes in base64, e.g. `openssl rand -base64 32`) on every server: \
+             it is required when the primary store is PostgreSQL"
+                .into(),
+        ));
+    }
+    match master_key_file(settings) {
+        Some(path) => key_file_cipher(&path),
+        None => {
+            tracing::warn!("in-memory database and no llm.master_key: provider keys are encrypted under a key that dies with this process");
+            KeyCipher::from_encoded(&KeyCipher::generate_encoded()).map_err(|e| StartupError::MasterKey(e.to_string()))
+        }
+    }
+}
+
+/// Where the embedded master key lives: `master.key` beside the SQLite database, when no
+/// `llm.master_key` is configured (`None` otherwise, or for an in-memory database).
+pub fn master_key_file(settings: &Settings) -> Option<PathBuf> {
+    let url = &settings.stores.primary_url;
+    if !settings.llm.master_key.expose().trim().is_empty() || scheme(url) != "sqlite" {
+        return None;
+    }
+    sqlite_data_dir(url).map(|dir| dir.join("master.key"))
+}
+
+/// The folder of a `sqlite:` database file; `None` for an in-memory database.
+fn sqlite_data_dir(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    Some(Path::new(path).parent().map(Path::to_path_buf).unwrap_or_default())
+}
+
+/// Read the key file, or create it (readable by this user only) with a new random key.
+fn key_file_cipher(path: &Path) -> Result<KeyCipher, StartupError> {
+    let fail = |what: &str, e: std::io::Error| StartupError::MasterKey(format!("cannot {what} {}: {e}", path.display()));
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            return KeyCipher::from_encoded(&text).map_err(|e| StartupError::MasterKey(format!("{}: {e}", path.display())));
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(fail("read", e)),
+        Err(_) => {}
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| fail("create the folder of", e))?;
+    }
+    let encoded = KeyCipher::generate_encoded();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            file.write_all(format!("{encoded}\n").as_bytes()).and_then(|()| file.sync_all()).map_err(|e| fail("write", e))?;
+            tracing::warn!(
+                path = %path.display(),
+                "generated the master key that encrypts provider keys; back this file up with the database, or set llm.master_key"
+            );
+            KeyCipher::from_encoded(&encoded).map_err(|e| StartupError::MasterKey(e.to_string()))
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path).map_err(|e| fail("read", e))?;
+            KeyCipher::from_encoded(&text).map_err(|e| StartupError::MasterKey(format!("{}: {e}", path.display())))
+        }
+        Err(e) => Err(fail("create", e)),
+    }
+}
+
 fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("elasticdash")
@@ -132,14 +223,20 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
 pub fn build_app(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let stores = state.stores.clone();
+    let key_cipher = state.key_cipher.clone();
     let leptos = state.leptos.clone();
-    let provide_stores = move || provide_context(stores.clone());
+    let provide_stores = move || {
+        provide_context(stores.clone());
+        provide_context(key_cipher.clone());
+    };
     let sessions = PrimarySessionStore::layer(state.stores.primary.clone(), &state.settings);
     // Layers wrap what is above them: sessions, then the user, then the routes.
     let router = Router::new()
         .merge(http::health::routes())
         .merge(http::forms::routes())
+        .merge(http::playground::routes())
         .merge(http::audit_export::routes())
+        .merge(http::ledger_export::routes())
         .leptos_routes_with_context(&state, routes, provide_stores.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_stores, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::rate_limit::limit))
@@ -174,6 +271,8 @@ impl Server {
         let listener =
             TcpListener::bind(settings.server.addr).await.map_err(|source| StartupError::Bind { addr: settings.server.addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.server.addr, source })?;
+        let key_cipher = Arc::new(open_key_cipher(&settings)?);
+        tracing::info!(fingerprint = %key_cipher.fingerprint(), "provider keys are encrypted under this master key");
         let state = AppState {
             leptos: leptos_options(&settings, addr),
             stores: stores.clone(),
@@ -184,6 +283,7 @@ impl Server {
             mailer: Arc::new(mail::SmtpMailer::new(settings.mail.smtp_url.expose(), &settings.mail.from).map_err(StartupError::Mail)?),
             prices: Arc::new(services::prices::PriceCache::new(Duration::from_secs(60))),
             ingest: Arc::new(crate::ingest::Ingest::start(stores.clone(), &settings.ingest)),
+            key_cipher,
         };
         let worker = settings.worker.enabled.then(|| Worker::new(stores.primary.clone(), &settings.worker));
         let expire = crate::worker::retention::ExpireTraces { stores: stores.clone(), default_days: settings.retention.default_days };
@@ -244,5 +344,49 @@ impl Server {
             task.abort();
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_dir_is_the_database_folder() {
+        assert_eq!(sqlite_data_dir("sqlite://data/elasticdash.db"), Some(PathBuf::from("data")));
+        assert_eq!(sqlite_data_dir("sqlite:///var/lib/ed/p.db?mode=rwc"), Some(PathBuf::from("/var/lib/ed")));
+        assert_eq!(sqlite_data_dir("sqlite://p.db"), Some(PathBuf::new()));
+        assert_eq!(sqlite_data_dir("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn the_embedded_key_file_is_made_once_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::default();
+        settings.stores.primary_url = format!("sqlite://{}/sub/primary.db", dir.path().display());
+        let first = open_key_cipher(&settings).unwrap();
+        let path = dir.path().join("sub/master.key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let again = open_key_cipher(&settings).unwrap();
+        assert_eq!(first.fingerprint(), again.fingerprint(), "the file is reused");
+        // A configured key wins over the file.
+        settings.llm.master_key = crate::secret::Secret::new(KeyCipher::generate_encoded());
+        assert_ne!(open_key_cipher(&settings).unwrap().fingerprint(), first.fingerprint());
+    }
+
+    #[test]
+    fn postgres_needs_a_configured_key() {
+        let mut settings = Settings::default();
+        settings.stores.primary_url = "postgres://u:pw@db:5432/ed".into();
+        let e = open_key_cipher(&settings).unwrap_err().to_string();
+        assert!(e.contains("ELASTICDASH__LLM__MASTER_KEY") && !e.contains("pw@"), "{e}");
+        settings.llm.master_key = crate::secret::Secret::new("x".repeat(64));
+        assert!(open_key_cipher(&settings).is_err(), "malformed");
+        settings.llm.master_key = crate::secret::Secret::new("ab".repeat(32));
+        assert!(open_key_cipher(&settings).is_ok());
     }
 }

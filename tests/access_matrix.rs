@@ -95,6 +95,12 @@ const PAGES: &[(&str, Rule)] = &[
     ("/projects/{slug}/sessions/{session_id}", Rule::Member(ProjectRole::Analyst)),
     ("/projects/{slug}/analytics", Rule::Member(ProjectRole::Analyst)),
     ("/admin/prices", Rule::Admin),
+    ("/projects/{slug}/providers", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/personas", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/playground", Rule::Member(ProjectRole::Analyst)),
+    ("/admin/providers", Rule::Admin),
+    ("/projects/{slug}/dashboards", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/dashboards?drill=1", Rule::Member(ProjectRole::Analyst)),
 ];
 
 /// Server functions by name, with arguments (form-encoded).
@@ -121,7 +127,16 @@ const SERVER_FNS: &[Row] = &[
     ("load_analytics", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
     ("admin_prices", Rule::Admin, &[]),
     ("project_retention", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("project_provider_keys", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("global_provider_keys", Rule::Admin, &[]),
+    ("project_personas", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_playground", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_dashboard", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    // Allowed callers save one small conversation (harmless to the other checks).
+    ("save_conversation", Rule::Member(ProjectRole::Editor), &[("slug", SLUG), ("conversation", SAVED_CHAT)]),
 ];
+
+const SAVED_CHAT: &str = r#"{"title":"matrix","provider_key_id":null,"model":"m","system_prompt":"","persona_id":null,"messages":[{"role":"user","content":"hi"}],"params":null}"#;
 
 /// Form posts with harmless inputs: allowed callers get a validation error
 /// or a no-op, never a change that would disturb the other checks.
@@ -151,6 +166,16 @@ const FORMS: &[Row] = &[
     ("/admin/prices", Rule::Admin, &[("model", ""), ("input", "1"), ("output", "1")]),
     ("/admin/prices/delete", Rule::Admin, &[("model", "no-such-model")]),
     ("/projects/{slug}/retention", Rule::Member(ProjectRole::Owner), &[("days", "0")]),
+    // No vendor / no such key: owners get a validation error or "provider key not found".
+    ("/projects/{slug}/providers", Rule::Member(ProjectRole::Owner), &[("name", "")]),
+    ("/projects/{slug}/providers/{id}", Rule::Member(ProjectRole::Owner), &[("name", "")]),
+    ("/projects/{slug}/providers/{id}/delete", Rule::Member(ProjectRole::Owner), &[]),
+    ("/admin/providers", Rule::Admin, &[("name", "")]),
+    ("/admin/providers/{id}", Rule::Admin, &[("name", "")]),
+    ("/admin/providers/{id}/delete", Rule::Admin, &[]),
+    ("/projects/{slug}/personas", Rule::Member(ProjectRole::Editor), &[("name", "")]),
+    ("/projects/{slug}/personas/{id}", Rule::Member(ProjectRole::Editor), &[("name", "")]),
+    ("/projects/{slug}/personas/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
 ];
 
 /// Plain HTTP routes outside Leptos (GET).
@@ -159,6 +184,8 @@ const HTTP: &[(&str, Rule)] = &[
     ("/readyz", Rule::Public),
     ("/metrics", Rule::Public),
     ("/admin/audit.csv", Rule::Admin),
+    ("/projects/{slug}/dashboards/export.csv", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/dashboards/export.xlsx", Rule::Member(ProjectRole::Analyst)),
     ("/api/public/openapi.json", Rule::Public),
 ];
 

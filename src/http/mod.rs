@@ -7,9 +7,11 @@ pub mod csrf;
 pub mod forms;
 pub mod health;
 pub mod ingest_api;
+pub mod ledger_export;
 pub mod metrics;
 pub mod openapi;
 pub mod otlp;
+pub mod playground;
 pub mod rate_limit;
 pub mod security;
 

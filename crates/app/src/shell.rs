@@ -4,11 +4,15 @@ use crate::pages::{
     admin::{AdminAuditPage, AdminPlansPage, AdminUsersPage},
     admin_prices::AdminPricesPage,
     area::AreaPage,
-    area::TracesChooser,
+    area::{DashboardsChooser, TracesChooser},
     auth::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage},
+    dashboards::DashboardPage,
     home::HomePage,
     not_found::NotFound,
+    personas::PersonasPage,
+    playground::PlaygroundPage,
     projects::{ProjectPage, ProjectSettingsPage, ProjectsPage},
+    provider_keys::{AdminProvidersPage, ProviderKeysPage},
     status::StatusPage,
     traces::{AnalyticsPage, SessionPage, SessionsPage, SpanPage, TraceDetailPage, TraceListPage},
     usage::UsagePage,
@@ -100,10 +104,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects/:slug/sessions") view=SessionsPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:slug/sessions/:session_id") view=SessionPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:slug/analytics") view=AnalyticsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/providers") view=ProviderKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/personas") view=PersonasPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/playground") view=PlaygroundPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/dashboards") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/providers") view=AdminProvidersPage ssr=SsrMode::Async />
                     <Route path=path!("tests") view=|| view! { <AreaPage area="tests" /> } />
                     <Route path=path!("knowledge-base") view=|| view! { <AreaPage area="knowledge-base" /> } />
                     <Route path=path!("datasets") view=|| view! { <AreaPage area="datasets" /> } />
-                    <Route path=path!("dashboards") view=|| view! { <AreaPage area="dashboards" /> } />
+                    <Route path=path!("dashboards") view=DashboardsChooser ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async />
                 </Routes>
             </main>

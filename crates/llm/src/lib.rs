@@ -36,7 +36,7 @@ pub use anthropic::{Anthropic, API_VERSION as ANTHROPIC_VERSION};
 pub use config::{build_provider, ProviderConfig};
 pub use error::{LlmError, LlmErrorKind};
 pub use gemini::Gemini;
-pub use observe::{CallObserver, CallOutcome, CallRecord, NoopObserver, Observed, Operation};
+pub use observe::{CallObserver, CallOutcome, CallPayload, CallRecord, NoopObserver, Observed, Operation};
 pub use openai::OpenAi;
 pub use provider::{ChatStream, LlmProvider};
 pub use retry::RetryPolicy;

@@ -509,3 +509,64 @@ async fn the_observer_sees_every_call_once_with_its_outcome() {
     assert_eq!(calls[3].outcome, CallOutcome::Cancelled);
     assert!(calls.iter().all(|c| c.latency > Duration::ZERO));
 }
+
+/// Records payloads too, as the platform's span observer does.
+#[derive(Default)]
+struct PayloadRecorder(Mutex<Vec<CallRecord>>);
+
+impl CallObserver for PayloadRecorder {
+    fn on_call_finished(&self, call: &CallRecord) {
+        self.0.lock().unwrap().push(call.clone());
+    }
+
+    fn wants_payloads(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn observers_that_ask_get_the_messages_and_the_reply_text() {
+    let server = FakeServer::start(vec![
+        Reply::json(200, completion(json!({"content": "hi there"}), "stop")),
+        Reply::sse(&[chunk(json!({"content": "a"}), Value::Null), chunk(json!({"content": "b"}), json!("stop")), "data: [DONE]".into()]),
+        Reply::json(401, error_body("bad key", "invalid_request_error", json!("invalid_api_key"))),
+        Reply::sse(&(0..100).map(|i| chunk(json!({"content": format!("{i} ")}), Value::Null)).collect::<Vec<_>>())
+            .gap(Duration::from_millis(20)),
+    ])
+    .await;
+    let recorder = Arc::new(PayloadRecorder::default());
+    let provider = build_provider(&config(Vendor::OpenAi, &server), recorder.clone()).unwrap();
+    let mut request = ChatRequest::new("gpt-4o-mini", vec![Message::system("Be brief."), Message::user("Hi")]);
+    request.temperature = Some(0.5);
+    request.max_tokens = Some(64);
+
+    provider.chat(&request).await.unwrap();
+    collect(provider.chat_stream(&request).await.unwrap()).await;
+    provider.chat(&request).await.unwrap_err();
+    let mut abandoned = provider.chat_stream(&request).await.unwrap();
+    abandoned.next().await.unwrap().unwrap();
+    drop(abandoned);
+
+    let calls = recorder.0.lock().unwrap().clone();
+    let payloads: Vec<&CallPayload> = calls.iter().map(|c| c.payload.as_ref().expect("payload")).collect();
+    assert_eq!(payloads[0].messages, request.messages);
+    assert_eq!((payloads[0].temperature, payloads[0].max_tokens), (Some(0.5), Some(64)));
+    assert_eq!(payloads[0].output, "hi there");
+    assert_eq!(payloads[0].response_model.as_deref(), Some("gpt-4o-mini-2024-07-18"));
+    assert_eq!(payloads[1].output, "ab");
+    assert_eq!(calls[2].error.as_deref(), Some("the API key was rejected: bad key"));
+    assert_eq!(payloads[2].output, "");
+    assert_eq!(calls[3].outcome, CallOutcome::Cancelled);
+    assert_eq!(payloads[3].output, "0 ", "what arrived before the caller left");
+    assert!(calls.iter().all(|c| c.started_at <= std::time::SystemTime::now()));
+}
+
+#[tokio::test]
+async fn observers_that_do_not_ask_get_no_payload() {
+    let server = FakeServer::start(vec![Reply::json(200, completion(json!({"content": "hi"}), "stop"))]).await;
+    let recorder = Arc::new(Recorder::default());
+    let provider = build_provider(&config(Vendor::OpenAi, &server), recorder.clone()).unwrap();
+    provider.chat(&ChatRequest::new("gpt-4o-mini", vec![Message::user("Hi")])).await.unwrap();
+    let calls = recorder.0.lock().unwrap().clone();
+    assert_eq!((calls.len(), calls[0].payload.is_none(), calls[0].error.is_none()), (1, true, true));
+}

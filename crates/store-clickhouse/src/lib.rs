@@ -7,11 +7,15 @@
 //! Every value is bound on the client (`?` + `bind()`), never formatted into SQL.
 
 mod error;
+mod ledger;
 mod migrate;
 mod spans;
 
 use async_trait::async_trait;
 use clickhouse::{sql::Identifier, Client, Row};
+use domain::ledger_dashboard::{
+    CommitMode, LedgerFilter, LedgerFilterValues, LedgerGroupBy, LedgerRecordPage, LedgerRow, LedgerRowKey, LedgerSort, LedgerTotal,
+};
 use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{usage::MS_PER_DAY, DailyUsage, UsageEvent};
 use serde::{Deserialize, Serialize};
@@ -204,6 +208,59 @@ impl AnalyticsStore for ClickHouseAnalyticsStore {
     #[tracing::instrument(skip_all, fields(project_id))]
     async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
         spans::expire(&self.client, &self.database, project_id, before_ns).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, rows = rows.len()))]
+    async fn insert_ledger_rows(&self, project_id: &str, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()> {
+        ledger::insert(&self.client, project_id, import_id, rows).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, dataset_id, import_id))]
+    async fn commit_import(&self, project_id: &str, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()> {
+        ledger::commit(&self.client, &self.database, project_id, dataset_id, import_id, mode).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, import_id))]
+    async fn discard_import(&self, project_id: &str, import_id: &str) -> StoreResult<()> {
+        ledger::discard(&self.client, &self.database, project_id, import_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, dataset_id))]
+    async fn delete_dataset_rows(&self, project_id: &str, dataset_id: &str) -> StoreResult<()> {
+        ledger::delete_dataset(&self.client, &self.database, project_id, dataset_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_totals(&self, project_id: &str, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>> {
+        ledger::totals(&self.client, project_id, filter, group_by).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_filter_values(&self, project_id: &str, datasets: &[String]) -> StoreResult<LedgerFilterValues> {
+        ledger::filter_values(&self.client, project_id, datasets).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_records(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        sort: LedgerSort,
+        page: u64,
+        page_size: u32,
+    ) -> StoreResult<LedgerRecordPage> {
+        ledger::records(&self.client, project_id, filter, sort, page, page_size).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_export_batch(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        after: Option<&LedgerRowKey>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerRow>> {
+        ledger::export_batch(&self.client, project_id, filter, after, limit).await
     }
 }
 

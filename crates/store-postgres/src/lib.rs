@@ -46,3 +46,4 @@ impl PostgresPrimaryStore {
 
 store_sql::impl_primary_store!(PostgresPrimaryStore, store_sql::primary::POSTGRES, MIGRATOR);
 store_sql::impl_price_repos!(PostgresPrimaryStore);
+store_sql::impl_llm_config_repos!(PostgresPrimaryStore);

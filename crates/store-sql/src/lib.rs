@@ -6,6 +6,7 @@ use services::StoreError;
 use sqlx::error::ErrorKind;
 
 pub mod accounts;
+pub mod llm_config;
 pub mod prices;
 pub mod primary;
 

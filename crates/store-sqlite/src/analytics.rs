@@ -4,11 +4,16 @@
 use crate::connect::connect;
 use crate::spans;
 use async_trait::async_trait;
+use domain::ledger_dashboard::{
+    CommitMode, LedgerFilter, LedgerFilterValues, LedgerGroupBy, LedgerRecordPage, LedgerRow, LedgerRowKey, LedgerSort, LedgerTotal,
+};
 use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{DailyUsage, UsageEvent};
 use services::{error::StoreResult, ports::AnalyticsStore, StoreError};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use store_sql::{map_migrate_error, map_sqlx_error};
+
+use crate::ledger;
 
 /// Rows per INSERT statement (4 bound values each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 500;
@@ -127,6 +132,59 @@ impl AnalyticsStore for SqliteAnalyticsStore {
     #[tracing::instrument(skip_all, fields(project_id))]
     async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
         spans::expire(&self.pool, project_id, before_ns).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, rows = rows.len()))]
+    async fn insert_ledger_rows(&self, project_id: &str, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()> {
+        ledger::insert(&self.pool, project_id, import_id, rows).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, dataset_id, import_id))]
+    async fn commit_import(&self, project_id: &str, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()> {
+        ledger::commit(&self.pool, project_id, dataset_id, import_id, mode).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, import_id))]
+    async fn discard_import(&self, project_id: &str, import_id: &str) -> StoreResult<()> {
+        ledger::discard(&self.pool, project_id, import_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id, dataset_id))]
+    async fn delete_dataset_rows(&self, project_id: &str, dataset_id: &str) -> StoreResult<()> {
+        ledger::delete_dataset(&self.pool, project_id, dataset_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_totals(&self, project_id: &str, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>> {
+        ledger::totals(&self.pool, project_id, filter, group_by).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_filter_values(&self, project_id: &str, datasets: &[String]) -> StoreResult<LedgerFilterValues> {
+        ledger::filter_values(&self.pool, project_id, datasets).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_records(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        sort: LedgerSort,
+        page: u64,
+        page_size: u32,
+    ) -> StoreResult<LedgerRecordPage> {
+        ledger::records(&self.pool, project_id, filter, sort, page, page_size).await
+    }
+
+    #[tracing::instrument(skip_all, fields(project_id))]
+    async fn ledger_export_batch(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        after: Option<&LedgerRowKey>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerRow>> {
+        ledger::export_batch(&self.pool, project_id, filter, after, limit).await
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod analytics;
 mod connect;
+mod ledger;
 mod primary;
 mod spans;
 

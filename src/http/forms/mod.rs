@@ -5,8 +5,10 @@
 mod account;
 mod admin;
 mod auth;
+mod personas;
 mod prices;
 mod projects;
+mod provider_keys;
 mod traces;
 
 use crate::startup::AppState;
@@ -21,7 +23,7 @@ use tower_sessions::Session;
 
 /// Every form endpoint (all POST). Public so the access-matrix test can
 /// check that each one is listed there.
-pub const PATHS: [&str; 24] = [
+pub const PATHS: [&str; 33] = [
     "/auth/login",
     "/auth/logout",
     "/auth/first-run",
@@ -46,6 +48,15 @@ pub const PATHS: [&str; 24] = [
     "/admin/prices/delete",
     "/projects/{slug}/retention",
     "/projects/{slug}/traces/{id}/delete",
+    "/projects/{slug}/providers",
+    "/projects/{slug}/providers/{id}",
+    "/projects/{slug}/providers/{id}/delete",
+    "/admin/providers",
+    "/admin/providers/{id}",
+    "/admin/providers/{id}/delete",
+    "/projects/{slug}/personas",
+    "/projects/{slug}/personas/{id}",
+    "/projects/{slug}/personas/{id}/delete",
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -74,6 +85,15 @@ pub fn routes() -> Router<AppState> {
         .route(PATHS[21], post(prices::delete))
         .route(PATHS[22], post(projects::set_retention))
         .route(PATHS[23], post(traces::delete))
+        .route(PATHS[24], post(provider_keys::create))
+        .route(PATHS[25], post(provider_keys::update))
+        .route(PATHS[26], post(provider_keys::delete))
+        .route(PATHS[27], post(provider_keys::create_global))
+        .route(PATHS[28], post(provider_keys::update_global))
+        .route(PATHS[29], post(provider_keys::delete_global))
+        .route(PATHS[30], post(personas::create))
+        .route(PATHS[31], post(personas::update))
+        .route(PATHS[32], post(personas::delete))
 }
 
 /// The request's context as built by the auth middleware.

@@ -4,8 +4,12 @@
 
 pub mod account;
 pub mod admin;
+pub mod dashboards;
+pub mod personas;
+pub mod playground;
 pub mod prices;
 pub mod projects;
+pub mod provider_keys;
 pub mod retention;
 #[cfg(feature = "ssr")]
 mod support;

@@ -1,6 +1,8 @@
 #[cfg(feature = "ssr")]
 pub mod charts;
 pub mod flash;
+#[cfg(feature = "ssr")]
+pub mod ledger_charts;
 pub mod nav;
 pub mod store_table;
 #[cfg(feature = "ssr")]

@@ -13,10 +13,12 @@ pub const AREAS: [(&str, &str); 7] = [
     ("/admin", "Admin"),
 ];
 
-/// Project pages of the trace explorer belong to the Traces area.
+/// Project pages of the trace explorer (and its playground) belong to the Traces area.
 fn is_explorer(path: &str) -> bool {
     let mut parts = path.trim_matches('/').split('/');
-    parts.next() == Some("projects") && parts.next().is_some() && matches!(parts.next(), Some("traces" | "sessions" | "analytics"))
+    parts.next() == Some("projects")
+        && parts.next().is_some()
+        && matches!(parts.next(), Some("traces" | "sessions" | "analytics" | "playground"))
 }
 
 #[component]

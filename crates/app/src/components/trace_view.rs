@@ -174,6 +174,7 @@ pub fn ExplorerTabs(slug: String, current: &'static str) -> impl IntoView {
         ("traces", "Traces", "/traces"),
         ("sessions", "Sessions", "/sessions"),
         ("analytics", "Analytics", "/analytics"),
+        ("playground", "Playground", "/playground"),
     ];
     let links = tabs
         .into_iter()

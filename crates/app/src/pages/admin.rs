@@ -20,6 +20,7 @@ pub(crate) fn AdminTabs(current: &'static str) -> impl IntoView {
                 {tab("/admin", "Users")}
                 {tab("/admin/plans", "Plans")}
                 {tab("/admin/prices", "Model prices")}
+                {tab("/admin/providers", "Provider keys")}
                 {tab("/admin/audit", "Audit trail")}
             </nav>
         </header>

@@ -88,8 +88,40 @@ pub fn AreaPage(area: &'static str) -> impl IntoView {
 /// `/traces`: pick a project; each links to its trace list, sessions and analytics.
 #[component]
 pub fn TracesChooser() -> impl IntoView {
+    view! {
+        <ProjectChooser
+            area="traces"
+            testid="trace-project"
+            empty="Traces belong to a project. Create one, add an API key, and point your OpenTelemetry exporter at /v1/traces."
+            links=&[("Traces", "traces"), ("Sessions", "sessions"), ("Analytics", "analytics")]
+        />
+    }
+}
+
+/// `/dashboards`: pick a project; each links to its ledger dashboard.
+#[component]
+pub fn DashboardsChooser() -> impl IntoView {
+    view! {
+        <ProjectChooser
+            area="dashboards"
+            testid="dashboard-project"
+            empty="Dashboards belong to a project. Create one to hold your ledger data."
+            links=&[("Dashboard", "dashboards")]
+        />
+    }
+}
+
+/// An area that lives inside projects: one card per project with links to its pages
+/// (`links`: label and path below `/projects/<slug>/`; the first is the main one).
+#[component]
+fn ProjectChooser(
+    area: &'static str,
+    testid: &'static str,
+    empty: &'static str,
+    links: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
     let data = crate::api::projects::my_projects();
-    let info = area_info("traces");
+    let info = area_info(area);
     view! {
         <Title text=info.title />
         <header class="page-header">
@@ -103,23 +135,23 @@ pub fn TracesChooser() -> impl IntoView {
                 Ok(list) if list.is_empty() => view! {
                     <section class="empty-state" data-testid="no-projects">
                         <h2>"No projects yet"</h2>
-                        <p>"Traces belong to a project. Create one, add an API key, and point your OpenTelemetry exporter at "<code>"/v1/traces"</code>"."</p>
+                        <p>{empty}</p>
                         <a class="btn btn-primary" href="/projects">"Create a project"</a>
                     </section>
                 }.into_any(),
                 Ok(list) => {
                     let cards = list.into_iter().map(|p| {
                         let base = format!("/projects/{}", p.slug);
+                        let buttons = links.iter().enumerate().map(|(i, (label, path))| {
+                            let class = if i == 0 { "btn btn-primary btn-sm" } else { "btn btn-ghost btn-sm" };
+                            view! { <a class=class href=format!("{base}/{path}")>{*label}</a> }
+                        }).collect_view();
                         view! {
-                            <div class="card chooser-card" data-testid="trace-project">
+                            <div class="card chooser-card" data-testid=testid>
                                 <span class="card-kicker">{p.role.label()}</span>
-                                <h3><a href=format!("{base}/traces")>{p.name}</a></h3>
+                                <h3><a href=format!("{base}/{}", links[0].1)>{p.name}</a></h3>
                                 <p class="muted small">{if p.description.is_empty() { "No description.".to_owned() } else { p.description }}</p>
-                                <div class="chooser-links">
-                                    <a class="btn btn-primary btn-sm" href=format!("{base}/traces")>"Traces"</a>
-                                    <a class="btn btn-ghost btn-sm" href=format!("{base}/sessions")>"Sessions"</a>
-                                    <a class="btn btn-ghost btn-sm" href=format!("{base}/analytics")>"Analytics"</a>
-                                </div>
+                                <div class="chooser-links">{buttons}</div>
                             </div>
                         }
                     }).collect_view();

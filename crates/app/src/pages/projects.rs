@@ -45,7 +45,7 @@ pub fn ProjectsPage() -> impl IntoView {
                 <h2>"New project"</h2>
                 <form method="post" action="/projects" class="form" data-testid="create-project">
                     <label>"Name" <input type="text" name="name" required maxlength="80" /></label>
-                    <label>"Slug (optional)" <input type="text" name="slug" pattern="[a-z0-9-]{3,40}" placeholder="from the name" /></label>
+                    <label>"Slug (optional)" <input type="text" name="slug" pattern="[a-z0-9\\-]{3,40}" placeholder="from the name" /></label>
                     <label>"Description" <textarea name="description" rows="3" maxlength="2000"></textarea></label>
                     <button class="btn btn-primary" type="submit">"Create project"</button>
                 </form>
@@ -77,6 +77,9 @@ fn project_overview(v: ProjectView) -> impl IntoView {
     let p = v.project;
     let is_owner = p.role == ProjectRole::Owner;
     let settings = format!("/projects/{}/settings", p.slug);
+    let providers = format!("/projects/{}/providers", p.slug);
+    let personas = format!("/projects/{}/personas", p.slug);
+    let dashboards = format!("/projects/{}/dashboards", p.slug);
     let slug = p.slug.to_string();
     let members = v.members.len();
     view! {
@@ -87,7 +90,12 @@ fn project_overview(v: ProjectView) -> impl IntoView {
                 <h1 data-testid="project-name">{p.name}</h1>
                 <p class="lead">{p.description}</p>
             </div>
-            <a class="btn btn-ghost" href=settings data-testid="project-settings-link">{if is_owner { "Settings" } else { "Members" }}</a>
+            <div class="inline-form">
+                <a class="btn btn-ghost" href=dashboards data-testid="project-dashboards-link">"Dashboards"</a>
+                <a class="btn btn-ghost" href=providers data-testid="project-providers-link">"Providers"</a>
+                <a class="btn btn-ghost" href=personas data-testid="project-personas-link">"Personas"</a>
+                <a class="btn btn-ghost" href=settings data-testid="project-settings-link">{if is_owner { "Settings" } else { "Members" }}</a>
+            </div>
         </header>
         <crate::components::trace_view::ExplorerTabs slug current="overview" />
         <div class="card-grid">

@@ -1,5 +1,8 @@
 use crate::error::StoreResult;
 use async_trait::async_trait;
+use domain::ledger_dashboard::{
+    CommitMode, LedgerFilter, LedgerFilterValues, LedgerGroupBy, LedgerRecordPage, LedgerRow, LedgerRowKey, LedgerSort, LedgerTotal,
+};
 use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{DailyUsage, UsageEvent};
 
@@ -68,4 +71,61 @@ pub trait AnalyticsStore: Send + Sync {
     /// chunks of its own transactions; ClickHouse drops the project's whole months
     /// (partitions) and deletes the rest with a mutation, waiting for it.
     async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans>;
+
+    // --- Ledger records (issue 5). Rows are written under an import id and stay invisible to
+    // every read until the import is committed to its dataset; which imports are visible is
+    // decided here, in the store, in the same query as the rows. Every method is scoped to
+    // `project_id`. Money sums are exact; a sum beyond the `i64` range of ten-thousandths is an
+    // error (never a wrapped or rounded number).
+
+    /// Write rows of the uncommitted import `import_id` (every row must carry that import id:
+    /// `Invalid` otherwise, or when a row fails [`LedgerRow::check_storable`]; nothing of the
+    /// batch is written then). Each `(import, row number)` is written once: a failed import is
+    /// discarded and retried under a new import id, not rewritten.
+    async fn insert_ledger_rows(&self, project_id: &str, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()>;
+
+    /// Make the rows of `import_id` written for `dataset_id` visible, all at once. `Replace` also
+    /// hides every import committed to the dataset before, at the same instant, and then removes
+    /// their rows. Imports still being written to the dataset are left alone. Committing an
+    /// import again is harmless (retries).
+    async fn commit_import(&self, project_id: &str, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()>;
+
+    /// Remove the rows of an import that was never committed (failed or abandoned); `Conflict`
+    /// when it was committed.
+    async fn discard_import(&self, project_id: &str, import_id: &str) -> StoreResult<()>;
+
+    /// Hide every row of the dataset at once, then remove them (committed or not) and the
+    /// record of its imports. The caller deletes the metadata and blobs and makes sure no import
+    /// of the dataset is still running.
+    async fn delete_dataset_rows(&self, project_id: &str, dataset_id: &str) -> StoreResult<()>;
+
+    /// Sums of the visible rows passing `filter`, per `group_by` key and account group, ordered
+    /// by key, name, account group (bytes). `Invalid` when the filter lists too many values.
+    async fn ledger_totals(&self, project_id: &str, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>>;
+
+    /// Distinct values of the visible rows of `datasets` (empty: all) for the filter drop-downs.
+    async fn ledger_filter_values(&self, project_id: &str, datasets: &[String]) -> StoreResult<LedgerFilterValues>;
+
+    /// One page (0-based `page`, `page_size` clamped to 1..=500) of the visible rows passing
+    /// `filter` in `sort` order, ties by dataset, import and row number ascending; `total`
+    /// counts every matching row.
+    async fn ledger_records(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        sort: LedgerSort,
+        page: u64,
+        page_size: u32,
+    ) -> StoreResult<LedgerRecordPage>;
+
+    /// For exports: up to `limit` (clamped to 1..=10,000) visible rows passing `filter` whose key
+    /// (dataset, import, row number) comes after `after`, in key order. Call again with the last
+    /// row's key until fewer than `limit` come back.
+    async fn ledger_export_batch(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        after: Option<&LedgerRowKey>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerRow>>;
 }

@@ -4,12 +4,14 @@
 pub mod accounts;
 pub mod analytics;
 pub mod blob;
+pub mod llm_config;
 pub mod mail;
 pub mod prices;
 pub mod primary;
 
 pub use analytics::AnalyticsStore;
 pub use blob::{BlobBody, BlobMeta, BlobStore, ByteRange, ByteStream, DownloadUrl};
+pub use llm_config::{CiphertextSwap, ConversationRepo, PersonaRepo, ProviderKeyRecord, ProviderKeyRepo};
 pub use mail::{MailError, Mailer, OutgoingMail};
 pub use prices::{ModelPriceRecord, PriceRepo, RetentionRepo};
 pub use primary::{

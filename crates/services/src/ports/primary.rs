@@ -21,6 +21,9 @@ pub trait PrimaryStore:
     + PasswordResetRepo
     + super::prices::PriceRepo
     + super::prices::RetentionRepo
+    + super::llm_config::ProviderKeyRepo
+    + super::llm_config::PersonaRepo
+    + super::llm_config::ConversationRepo
     + Send
     + Sync
 {

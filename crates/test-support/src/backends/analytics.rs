@@ -1,6 +1,9 @@
 //! A fresh, empty (not yet migrated) analytics store per test.
 
 use async_trait::async_trait;
+use domain::ledger_dashboard::{
+    CommitMode, LedgerFilter, LedgerFilterValues, LedgerGroupBy, LedgerRecordPage, LedgerRow, LedgerRowKey, LedgerSort, LedgerTotal,
+};
 use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{DailyUsage, UsageEvent};
 use services::{error::StoreResult, ports::AnalyticsStore};
@@ -76,5 +79,42 @@ impl<S: AnalyticsStore> AnalyticsStore for InTempDir<S> {
     }
     async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
         self.store.expire_spans(project_id, before_ns).await
+    }
+    async fn insert_ledger_rows(&self, project_id: &str, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()> {
+        self.store.insert_ledger_rows(project_id, import_id, rows).await
+    }
+    async fn commit_import(&self, project_id: &str, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()> {
+        self.store.commit_import(project_id, dataset_id, import_id, mode).await
+    }
+    async fn discard_import(&self, project_id: &str, import_id: &str) -> StoreResult<()> {
+        self.store.discard_import(project_id, import_id).await
+    }
+    async fn delete_dataset_rows(&self, project_id: &str, dataset_id: &str) -> StoreResult<()> {
+        self.store.delete_dataset_rows(project_id, dataset_id).await
+    }
+    async fn ledger_totals(&self, project_id: &str, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>> {
+        self.store.ledger_totals(project_id, filter, group_by).await
+    }
+    async fn ledger_filter_values(&self, project_id: &str, datasets: &[String]) -> StoreResult<LedgerFilterValues> {
+        self.store.ledger_filter_values(project_id, datasets).await
+    }
+    async fn ledger_records(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        sort: LedgerSort,
+        page: u64,
+        page_size: u32,
+    ) -> StoreResult<LedgerRecordPage> {
+        self.store.ledger_records(project_id, filter, sort, page, page_size).await
+    }
+    async fn ledger_export_batch(
+        &self,
+        project_id: &str,
+        filter: &LedgerFilter,
+        after: Option<&LedgerRowKey>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerRow>> {
+        self.store.ledger_export_batch(project_id, filter, after, limit).await
     }
 }

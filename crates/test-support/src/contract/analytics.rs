@@ -10,8 +10,11 @@ use domain::{
 use services::{ports::AnalyticsStore, StoreError};
 use std::{collections::BTreeMap, sync::Arc};
 
+mod ledger;
+pub mod ledger_model;
 pub mod model;
 mod spans;
+pub use ledger::*;
 pub use spans::*;
 
 /// Expands to one `#[tokio::test]` per case, each on a fresh backend made by
@@ -49,6 +52,17 @@ macro_rules! analytics_contract_tests {
             expire_spans_boundary_and_blobs,
             search_finds_cjk_and_arabic,
             five_thousand_span_trace,
+            ledger_totals_match_the_model,
+            ledger_filter_values_are_distinct_and_sorted,
+            uncommitted_imports_are_invisible_and_discarded,
+            insert_rejects_bad_batches_whole,
+            replace_hides_older_imports_and_append_adds,
+            delete_dataset_removes_its_rows,
+            drill_down_pages_are_sorted_and_stable,
+            export_batches_walk_every_row,
+            ledger_money_is_exact,
+            ledger_text_and_projects_are_kept_apart,
+            ledger_dashboard_matches_the_model,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

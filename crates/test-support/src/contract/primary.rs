@@ -6,15 +6,17 @@
 //!
 //! Projects, API keys and plans are in [`accounts`], the audit log in
 //! [`audit`], password-reset tokens in [`password_resets`], model prices and trace
-//! retention in [`prices`].
+//! retention in [`prices`], provider keys, personas and conversations in [`llm_config`].
 
 mod accounts;
 mod audit;
+mod llm_config;
 mod password_resets;
 mod prices;
 
 pub use accounts::*;
 pub use audit::*;
+pub use llm_config::*;
 pub use password_resets::*;
 pub use prices::*;
 
@@ -88,6 +90,10 @@ macro_rules! primary_contract_tests {
             seeding_concurrently_seeds_once,
             project_retention_is_set_read_and_listed,
             a_job_is_enqueued_once_while_pending,
+            provider_keys_are_scoped_listed_updated_and_deleted,
+            provider_key_ciphertexts_are_swapped_all_or_nothing,
+            personas_are_created_listed_updated_and_deleted,
+            conversations_are_saved_listed_newest_first_and_deleted,
         );
         $crate::primary_contract_tests!(@raw_cases $make;
             edited_audit_row_breaks_the_chain,

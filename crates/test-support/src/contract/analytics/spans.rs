@@ -423,6 +423,11 @@ pub async fn search_finds_cjk_and_arabic(store: Arc<dyn AnalyticsStore>) {
         let want: Vec<String> = (0..12).rev().filter(|n| n % 4 == every_fourth).map(trace_id).collect();
         assert_eq!(ids(&got.traces), want, "{text}");
     }
+    // Search syntax of the backends is plain text here: quotes, operators and wildcards.
+    for text in ["\"Tokyo\" weather", "NEAR(a b) OR x*", "input:^we", "'; DROP TABLE spans; --"] {
+        let q = query(TraceFilter { search: Some(text.into()), ..all_time() }, TraceOrder::Newest, 50);
+        assert_eq!(store.list_traces("p1", &q).await.expect("syntax as text").traces, model::list(&spans, &q), "{text}");
+    }
     // In outputs too, and nothing for absent text.
     let q = query(TraceFilter { search: Some("SUNNY, 21 °C".into()), ..all_time() }, TraceOrder::Newest, 50);
     assert_eq!(store.list_traces("p1", &q).await.expect("output").traces.len(), 12);

@@ -1,0 +1,258 @@
+//! `POST /projects/{slug}/playground/chat`: one playground turn, streamed back as server-sent
+//! events (`start`, `delta`…, then `done` or `error`; see `domain::playground::event`).
+//!
+//! The body is a JSON `ChatCall` posted by the playground island (same origin: the CSRF layer
+//! applies). Refusals before any vendor call (bad body, not an editor, unknown key, plan quota)
+//! are plain HTTP errors with a JSON `StreamError`; the vendor's own refusals arrive as an
+//! `error` event. The upstream request lives inside the response body: when the browser stops
+//! reading (Stop button, closed tab), the body is dropped and so is the vendor connection.
+//! Every call becomes a span in the project's traces through the ingest path
+//! (`services::llm_calls::SpanObserver`).
+
+use crate::{
+    ingest::{Ingest, Refusal},
+    startup::AppState,
+};
+use async_trait::async_trait;
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    routing::post,
+    Extension, Json, Router,
+};
+use domain::{
+    playground::{event, ChatCall, StreamDone, StreamError, StreamStart, TextDelta},
+    traces::SpanRow,
+};
+use futures::{stream, Stream, StreamExt};
+use llm::{ChatEvent, ChatRequest, ChatStream, LlmError, LlmErrorKind, LlmProvider, Message};
+use services::{
+    api_keys::KeyPrincipal,
+    llm_calls::{self, CallContext, SpanObserver, SpanSink},
+    provider_keys, RequestContext, ServiceError, ServiceResult,
+};
+use std::{convert::Infallible, sync::Arc, time::Duration, time::Instant};
+
+pub const CHAT_PATH: &str = "/projects/{slug}/playground/chat";
+/// Largest request body: a long conversation, not a document dump.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+const MAX_SESSION_ID_LEN: usize = 128;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(CHAT_PATH, post(chat))
+}
+
+/// Writes call spans the way SDK spans are written: quota, offload, durable batch, usage.
+struct IngestSink(Arc<Ingest>);
+
+#[async_trait]
+impl SpanSink for IngestSink {
+    async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
+        // The platform writes for itself: no API key, only the project the call was made for.
+        let principal = KeyPrincipal { key_id: "elasticdash-playground".into(), project_id: project_id.to_owned(), scopes: Vec::new() };
+        self.0.accept(&principal, rows).await.map_err(|r| match r {
+            Refusal::Busy { .. } => ServiceError::Unavailable,
+            Refusal::Service(e) => e,
+        })
+    }
+}
+
+fn refuse(status: u16, code: &str, message: impl Into<String>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(StreamError { code: code.to_owned(), message: message.into() })).into_response()
+}
+
+fn refuse_service(e: ServiceError) -> Response {
+    if e.status() >= 500 {
+        tracing::error!(error = %e, "playground chat failed");
+    }
+    refuse(e.status(), e.code(), crate::http::forms::capitalise(&e.to_string()))
+}
+
+async fn chat(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Path(slug): Path<String>, body: Bytes) -> Response {
+    if body.len() > MAX_BODY_BYTES {
+        return refuse(413, "too_large", "The conversation is too long to send (2 MiB at most).");
+    }
+    let call: ChatCall = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return refuse(400, "invalid", format!("The request is not a playground chat: {e}")),
+    };
+    if let Err(m) = call.check() {
+        return refuse(422, "invalid", crate::http::forms::capitalise(&m));
+    }
+    if call.session_id.as_ref().is_some_and(|s| s.len() > MAX_SESSION_ID_LEN) {
+        return refuse(422, "invalid", "The session id is too long.");
+    }
+    let resolved = match provider_keys::resolve(state.stores.primary.as_ref(), &state.key_cipher, &ctx, &slug, call.key_id.trim()).await {
+        Ok(r) => r,
+        Err(e) => return refuse_service(e),
+    };
+    let model = match call.model.trim() {
+        "" => resolved.key.default_model.trim().to_owned(),
+        m => m.to_owned(),
+    };
+    if model.is_empty() {
+        return refuse(422, "invalid", "Choose a model: the provider key has no default model.");
+    }
+    let project_id = resolved.access.project.id.clone();
+    let stores = &state.stores;
+    if let Err(e) = llm_calls::check_quota(stores.primary.as_ref(), stores.analytics.as_ref(), &project_id).await {
+        return refuse_service(e);
+    }
+    let prices = match state.ingest.prices(&state.prices).await {
+        Ok(p) => p,
+        Err(e) => {
+            // A call without a cost beats no call: the span is written without one.
+            tracing::warn!(error = %e, "price table unavailable; the playground call is not costed");
+            Arc::new(otlp::PriceTable::default())
+        }
+    };
+    let span = CallContext {
+        user_id: ctx.actor.as_ref().map(|a| a.user_id.clone()),
+        session_id: call.session_id.clone().filter(|s| !s.trim().is_empty()),
+        provider_key_id: Some(resolved.key.id.clone()),
+        max_inline_bytes: state.ingest.limits().max_attribute_value_bytes,
+        ..CallContext::new(&project_id, "playground")
+    };
+    let observer = Arc::new(SpanObserver::new(span.clone(), prices.clone(), Arc::new(IngestSink(state.ingest.clone()))));
+    let provider = match llm::build_provider(&resolved.config, observer) {
+        Ok(p) => p,
+        Err(e) => return refuse(422, &error_code(e.kind()), explain(&e, &resolved.key.name, &model)),
+    };
+    let mut messages = Vec::with_capacity(call.messages.len() + 1);
+    if !call.system_prompt.trim().is_empty() {
+        messages.push(Message::system(call.system_prompt.clone()));
+    }
+    messages.extend(call.messages.iter().map(|t| match t.role.as_str() {
+        "assistant" => Message::assistant(t.content.clone()),
+        _ => Message::user(t.content.clone()),
+    }));
+    let request = ChatRequest { temperature: call.temperature, max_tokens: call.max_tokens, ..ChatRequest::new(model, messages) };
+    let turn = Turn { provider, request, key_name: resolved.key.name, trace_id: span.trace_id, prices, started: Instant::now() };
+    Sse::new(turn.events()).keep_alive(KeepAlive::new().interval(Duration::from_secs(10))).into_response()
+}
+
+/// One streamed turn: owns the provider and, once connected, the vendor's stream.
+struct Turn {
+    provider: Arc<dyn LlmProvider>,
+    request: ChatRequest,
+    key_name: String,
+    trace_id: String,
+    prices: Arc<otlp::PriceTable>,
+    started: Instant,
+}
+
+enum Phase {
+    Start(Turn),
+    Connect(Turn),
+    Streaming(Turn, ChatStream),
+    Over,
+}
+
+fn sse<T: serde::Serialize>(name: &str, data: &T) -> Event {
+    Event::default().event(name).json_data(data).unwrap_or_else(|_| Event::default().event(name).data("{}"))
+}
+
+impl Turn {
+    fn events(self) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
+        stream::unfold(Phase::Start(self), |phase| async move {
+            match phase {
+                Phase::Start(turn) => {
+                    let start = StreamStart { model: turn.request.model.clone(), trace_id: turn.trace_id.clone() };
+                    Some((sse(event::START, &start), Phase::Connect(turn)))
+                }
+                Phase::Connect(turn) => match turn.provider.chat_stream(&turn.request).await {
+                    Ok(upstream) => turn.next(upstream).await,
+                    Err(e) => Some((turn.error(&e), Phase::Over)),
+                },
+                Phase::Streaming(turn, upstream) => turn.next(upstream).await,
+                Phase::Over => None,
+            }
+        })
+        .map(Ok)
+    }
+
+    /// The next event worth sending: text deltas, then `done`; tool-call deltas are skipped
+    /// (the playground offers no tools).
+    async fn next(self, mut upstream: ChatStream) -> Option<(Event, Phase)> {
+        loop {
+            match upstream.next().await {
+                Some(Ok(ChatEvent::TextDelta { text })) => {
+                    return Some((sse(event::DELTA, &TextDelta { text }), Phase::Streaming(self, upstream)));
+                }
+                Some(Ok(ChatEvent::Finished { finish, usage })) => {
+                    let done = StreamDone {
+                        input_tokens: usage.map(|u| u.input_tokens.into()),
+                        output_tokens: usage.map(|u| u.output_tokens.into()),
+                        cost_micros: llm_calls::cost_micros(&self.prices, &self.request.model, usage),
+                        latency_ms: self.started.elapsed().as_millis() as u64,
+                        finish_reason: serde_json::to_value(finish.reason)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_else(|| "other".into()),
+                        trace_id: self.trace_id.clone(),
+                    };
+                    return Some((sse(event::DONE, &done), Phase::Over));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Some((self.error(&e), Phase::Over)),
+                None => {
+                    let e = LlmError::BadResponse { message: "the stream ended without a final event".into() };
+                    return Some((self.error(&e), Phase::Over));
+                }
+            }
+        }
+    }
+
+    fn error(&self, e: &LlmError) -> Event {
+        let error = StreamError { code: error_code(e.kind()), message: explain(e, &self.key_name, &self.request.model) };
+        sse(event::ERROR, &error)
+    }
+}
+
+fn error_code(kind: LlmErrorKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "llm_error".into())
+}
+
+/// What went wrong, in words that say what to do next. Vendor messages never hold the key.
+fn explain(e: &LlmError, key_name: &str, model: &str) -> String {
+    match e {
+        LlmError::InvalidKey { message } => {
+            format!("The vendor rejected the API key of “{key_name}” ({message}). Check or replace the key on the Providers page.")
+        }
+        LlmError::ModelNotFound { message } => {
+            format!("The model “{model}” was not found ({message}). Check its name or choose another model.")
+        }
+        LlmError::QuotaExceeded { message } => {
+            format!("The vendor account behind “{key_name}” is out of quota or credit ({message}).")
+        }
+        LlmError::ContextTooLong { message } => {
+            format!("The conversation is longer than {model}'s context window ({message}). Start a new chat or remove earlier messages.")
+        }
+        LlmError::RateLimited { .. } => format!("The vendor is rate limiting “{key_name}”. Wait a moment and send again."),
+        other => crate::http::forms::capitalise(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_to_do() {
+        let bad = LlmError::InvalidKey { message: "Incorrect API key provided.".into() };
+        assert_eq!(error_code(bad.kind()), "invalid_key");
+        let text = explain(&bad, "Team OpenAI", "gpt-4o");
+        assert!(text.contains("Team OpenAI") && text.contains("Providers page"), "{text}");
+        let long = LlmError::ContextTooLong { message: "16 tokens".into() };
+        assert_eq!(error_code(long.kind()), "context_too_long");
+        assert!(explain(&long, "k", "gpt-4o").contains("context window"));
+        let down = LlmError::Unavailable { message: "503".into() };
+        assert_eq!(explain(&down, "k", "m"), "The vendor is unavailable: 503");
+    }
+}

@@ -62,7 +62,11 @@ export async function newContext(browser, options = {}) {
 export function watchPage(page) {
   const problems = { pageErrors: [], failedRequests: [], badResponses: [], console: [] };
   page.on('pageerror', (err) => problems.pageErrors.push(err.message));
-  page.on('requestfailed', (req) => problems.failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`));
+  page.on('requestfailed', (req) => {
+    const why = req.failure()?.errorText ?? '';
+    // ERR_ABORTED: the page navigated on (a form submit, a link) before the load finished — not a failure.
+    if (!why.includes('ERR_ABORTED')) problems.failedRequests.push(`${req.url()}: ${why}`);
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) problems.badResponses.push(`${res.status()} ${res.url()}`);
   });

@@ -5,8 +5,8 @@
 //! filters rows by that rule in the same query. Hidden rows are removed afterwards by
 //! mutations, which this adapter waits for. Every value is bound (`?`), never formatted in.
 
-use crate::with_timeout;
-use clickhouse::{query::Query, Client, Row};
+use crate::{sql::Sql, with_timeout};
+use clickhouse::{Client, Row};
 use domain::ledger_dashboard::{
     CommitMode, LedgerFilter, LedgerFilterValues, LedgerGroupBy, LedgerMonth, LedgerRecordPage, LedgerRow, LedgerRowKey, LedgerSort,
     LedgerSortColumn, LedgerTotal, Money,
@@ -106,60 +106,6 @@ impl TryFrom<RowOut> for LedgerRow {
             currency: r.currency,
             description: r.description,
         })
-    }
-}
-
-/// SQL text plus its bound values, built together so `?`s and values never drift apart.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-enum Arg {
-    Str(String),
-    U64(u64),
-}
-
-impl Sql {
-    fn new(text: &str) -> Self {
-        Sql { text: text.to_owned(), args: Vec::new() }
-    }
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-    fn str(&mut self, v: &str) -> &mut Self {
-        self.text.push('?');
-        self.args.push(Arg::Str(v.to_owned()));
-        self
-    }
-    fn u64(&mut self, v: u64) -> &mut Self {
-        self.text.push('?');
-        self.args.push(Arg::U64(v));
-        self
-    }
-    /// `(?, ?, ...)` of `values` (non-empty).
-    fn list(&mut self, values: &[String]) -> &mut Self {
-        self.text.push('(');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            self.str(v);
-        }
-        self.text.push(')');
-        self
-    }
-    fn query(&self, client: &Client) -> Query {
-        let mut q = client.query(&self.text);
-        for arg in &self.args {
-            q = match arg {
-                Arg::Str(s) => q.bind(s.as_str()),
-                Arg::U64(v) => q.bind(*v),
-            };
-        }
-        q
     }
 }
 
@@ -393,8 +339,7 @@ pub async fn totals(client: &Client, project_id: &str, filter: &LedgerFilter, gr
          count() AS rows"
     ));
     let from = from_visible(project_id, filter);
-    sql.push(&from.text);
-    sql.args.extend(from.args);
+    sql.append(from);
     sql.push(" GROUP BY k, m, n, g ORDER BY k, m, n, g");
     let rows: Vec<TotalOut> = with_timeout(TIMEOUT, sql.query(client).fetch_all()).await?;
     rows.into_iter()
@@ -418,8 +363,7 @@ pub async fn totals(client: &Client, project_id: &str, filter: &LedgerFilter, gr
 fn with_from(select: &str, project_id: &str, filter: &LedgerFilter) -> Sql {
     let mut sql = Sql::new(select);
     let from = from_visible(project_id, filter);
-    sql.push(&from.text);
-    sql.args.extend(from.args);
+    sql.append(from);
     sql
 }
 

@@ -10,6 +10,7 @@ mod error;
 mod ledger;
 mod migrate;
 mod spans;
+mod sql;
 
 use async_trait::async_trait;
 use clickhouse::{sql::Identifier, Client, Row};

@@ -2,8 +2,8 @@
 //! until a merge collapses them, so every read that counts de-duplicates (`FINAL`, `LIMIT 1 BY`).
 //! Every value is bound (`?`), never formatted into SQL.
 
-use crate::with_timeout;
-use clickhouse::{query::Query, Client, Row};
+use crate::{sql::Sql, with_timeout};
+use clickhouse::{Client, Row};
 use domain::traces::{
     MetricsGroup, MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanKind, SpanRow, StatusCode, TraceCursor, TraceFilter,
     TraceOrder, TracePage, TraceQuery, TraceSummary, PREVIEW_CHARS,
@@ -181,65 +181,6 @@ impl From<SpanOut> for SpanRow {
             input_blob: s.input_blob,
             output_blob: s.output_blob,
         }
-    }
-}
-
-/// SQL text plus its bound values, built together so `?`s and values never drift apart.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-enum Arg {
-    Str(String),
-    U64(u64),
-}
-
-impl Sql {
-    fn new(text: &str) -> Self {
-        Sql { text: text.to_owned(), args: Vec::new() }
-    }
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-    fn str(&mut self, v: &str) -> &mut Self {
-        self.text.push('?');
-        self.args.push(Arg::Str(v.to_owned()));
-        self
-    }
-    fn u64(&mut self, v: u64) -> &mut Self {
-        self.text.push('?');
-        self.args.push(Arg::U64(v));
-        self
-    }
-    /// `(?, ?, ...)` of `values`.
-    fn list(&mut self, values: &[String]) -> &mut Self {
-        self.text.push('(');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            self.str(v);
-        }
-        self.text.push(')');
-        self
-    }
-    fn append(&mut self, other: Sql) -> &mut Self {
-        self.text.push_str(&other.text);
-        self.args.extend(other.args);
-        self
-    }
-    fn query(&self, client: &Client) -> Query {
-        let mut q = client.query(&self.text);
-        for arg in &self.args {
-            q = match arg {
-                Arg::Str(s) => q.bind(s.as_str()),
-                Arg::U64(v) => q.bind(*v),
-            };
-        }
-        q
     }
 }
 

@@ -18,6 +18,7 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub retention: RetentionSettings,
     pub llm: LlmSettings,
+    pub datasets: DatasetSettings,
 }
 
 /// Trace ingestion (OTLP and the JSON API): request bounds and the write queue (`src/ingest`).
@@ -246,6 +247,28 @@ impl Default for RetentionSettings {
     }
 }
 
+/// Spreadsheet uploads (issue 5): the largest file accepted (checked before the first byte) and
+/// the chunk size the browser cuts it into (each chunk is one request, under the body limit).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatasetSettings {
+    pub max_upload_bytes: u64,
+    pub chunk_bytes: u64,
+}
+
+impl Default for DatasetSettings {
+    fn default() -> Self {
+        let d = services::datasets::UploadLimits::default();
+        DatasetSettings { max_upload_bytes: d.max_upload_bytes, chunk_bytes: d.chunk_size }
+    }
+}
+
+impl DatasetSettings {
+    pub fn limits(&self) -> services::datasets::UploadLimits {
+        services::datasets::UploadLimits { max_upload_bytes: self.max_upload_bytes, chunk_size: self.chunk_bytes }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
@@ -298,6 +321,9 @@ impl Settings {
         }
         if self.ingest.queue_capacity_spans == 0 || self.ingest.max_batch_spans == 0 || self.ingest.max_spans_per_request == 0 {
             return Err(SettingsError("ingest: queue_capacity_spans, max_batch_spans and max_spans_per_request must be positive".into()));
+        }
+        if self.datasets.chunk_bytes < 64 * 1024 || self.datasets.chunk_bytes as usize >= self.server.body_limit_bytes {
+            return Err(SettingsError("datasets.chunk_bytes must be at least 64 KiB and below server.body_limit_bytes".into()));
         }
         let master_key = self.llm.master_key.expose();
         if !master_key.trim().is_empty() {

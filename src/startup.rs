@@ -237,6 +237,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(http::playground::routes())
         .merge(http::audit_export::routes())
         .merge(http::ledger_export::routes())
+        .merge(http::datasets::routes())
         .leptos_routes_with_context(&state, routes, provide_stores.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_stores, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::rate_limit::limit))
@@ -245,7 +246,7 @@ pub fn build_app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(http::csrf::same_origin_only))
         .with_state(state.clone());
     // The API-key ingestion routes bypass sessions/CSRF and carry their own middleware and body limit.
-    http::wrap(router, &state).merge(http::otlp::routes(&state))
+    http::wrap(router, &state).merge(http::otlp::routes(&state)).merge(http::test_runs_api::routes(&state))
 }
 
 /// A bound, ready-to-run server (tests bind port 0 and read `addr`).
@@ -287,7 +288,21 @@ impl Server {
         };
         let worker = settings.worker.enabled.then(|| Worker::new(stores.primary.clone(), &settings.worker));
         let expire = crate::worker::retention::ExpireTraces { stores: stores.clone(), default_days: settings.retention.default_days };
-        let worker = worker.map(|w| w.register(services::retention::EXPIRE_JOB, Arc::new(expire)));
+        let worker = worker.map(|w| {
+            w.register(services::retention::EXPIRE_JOB, Arc::new(expire))
+                .register(services::datasets::ANALYSE_JOB, Arc::new(crate::worker::datasets::AnalyseUpload(stores.clone())))
+                .register(services::datasets::IMPORT_JOB, Arc::new(crate::worker::datasets::ImportUpload(stores.clone())))
+                .register(
+                    services::test_runs::EXECUTE_JOB,
+                    Arc::new(crate::worker::test_runs::ExecuteRun::new(
+                        stores.clone(),
+                        state.key_cipher.clone(),
+                        state.ingest.clone(),
+                        state.prices.clone(),
+                        services::test_runs::RunnerConfig::default(),
+                    )),
+                )
+        });
         Ok(Server {
             listener,
             router: build_app(state),

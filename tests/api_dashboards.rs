@@ -56,6 +56,7 @@ fn ledger(import_id: &str, rows: std::ops::Range<u64>) -> Vec<LedgerRow> {
                 6 => "rent, \"office\"\nline two".into(),
                 _ => format!("line {i}"),
             },
+            extra: if i % 5 == 0 { format!(r#"{{"project":"P-{i}"}}"#) } else { String::new() },
         }
     })
     .collect()
@@ -330,7 +331,7 @@ async fn exports_hold_the_filtered_records() {
                 v.push(defused(t));
             }
             v.extend([r.date.clone(), r.month.to_string(), r.debit.to_string(), r.credit.to_string(), r.balance.to_string()]);
-            v.extend([defused(&r.currency), defused(&r.description)]);
+            v.extend([defused(&r.currency), defused(&r.description), defused(&r.extra)]);
             v
         })
         .collect();

@@ -4,6 +4,7 @@
 pub mod audit_export;
 pub mod auth;
 pub mod csrf;
+pub mod datasets;
 pub mod forms;
 pub mod health;
 pub mod ingest_api;
@@ -14,6 +15,7 @@ pub mod otlp;
 pub mod playground;
 pub mod rate_limit;
 pub mod security;
+pub mod test_runs_api;
 
 use crate::startup::AppState;
 use axum::{

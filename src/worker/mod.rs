@@ -3,7 +3,9 @@
 //! and records success or failure (with bounded, backed-off retries). On
 //! shutdown it stops the current job and hands its lease back.
 
+pub mod datasets;
 pub mod retention;
+pub mod test_runs;
 
 use crate::settings::WorkerSettings;
 use async_trait::async_trait;

@@ -7,6 +7,8 @@ use crate::pages::{
     area::{DashboardsChooser, TracesChooser},
     auth::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage},
     dashboards::DashboardPage,
+    datasets::{DatasetPage, DatasetsChooser, DatasetsPage},
+    tests::{ComparePage, GeneratePage, SuiteRunPage, TestCasePage, TestRunPage, TestsPage},
     home::HomePage,
     not_found::NotFound,
     personas::PersonasPage,
@@ -108,10 +110,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects/:slug/personas") view=PersonasPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:slug/playground") view=PlaygroundPage ssr=SsrMode::Async />
                     <Route path=path!("projects/:slug/dashboards") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/datasets") view=DatasetsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/datasets/:id") view=DatasetPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/tests") view=TestsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/tests/generate") view=GeneratePage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/tests/compare") view=ComparePage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/tests/runs/:run_id") view=TestRunPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/tests/suite-runs/:id") view=SuiteRunPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/tests/:id") view=TestCasePage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=AdminProvidersPage ssr=SsrMode::Async />
                     <Route path=path!("tests") view=|| view! { <AreaPage area="tests" /> } />
                     <Route path=path!("knowledge-base") view=|| view! { <AreaPage area="knowledge-base" /> } />
-                    <Route path=path!("datasets") view=|| view! { <AreaPage area="datasets" /> } />
+                    <Route path=path!("datasets") view=DatasetsChooser ssr=SsrMode::Async />
                     <Route path=path!("dashboards") view=DashboardsChooser ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async />
                 </Routes>

@@ -27,6 +27,8 @@ pub const MONEY_SCALE: i64 = 10_000;
 pub const MONEY_DECIMALS: usize = 4;
 /// Longest text stored in one field of a ledger row (the import's cell limit).
 pub const MAX_FIELD_BYTES: usize = 32 * 1024;
+/// Longest JSON of a row's unmapped columns.
+pub const MAX_EXTRA_BYTES: usize = 64 * 1024;
 /// Longest dataset or import id.
 pub const MAX_ID_BYTES: usize = 200;
 /// Most values one filter field may list (a URL cannot make a query unboundedly large).
@@ -295,6 +297,9 @@ pub struct LedgerRow {
     pub balance: Money,
     pub currency: String,
     pub description: String,
+    /// The file's columns that map to no ledger field, as a JSON object `{"header": "value"}`
+    /// (`""` when there are none): kept so nothing uploaded is lost.
+    pub extra: String,
 }
 
 impl LedgerRow {
@@ -325,6 +330,9 @@ impl LedgerRow {
         ];
         if texts.iter().any(|t| t.len() > MAX_FIELD_BYTES) {
             return Err(format!("row {}: a value is longer than {MAX_FIELD_BYTES} bytes", self.row));
+        }
+        if self.extra.len() > MAX_EXTRA_BYTES {
+            return Err(format!("row {}: the unmapped columns hold more than {MAX_EXTRA_BYTES} bytes", self.row));
         }
         Ok(())
     }
@@ -1136,6 +1144,7 @@ mod tests {
             balance: m(balance),
             currency: String::new(),
             description: String::new(),
+            extra: String::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod blob_key;
+pub mod datasets;
 pub mod email;
 pub mod health;
 pub mod jobs;
@@ -13,6 +14,8 @@ pub mod plan;
 pub mod playground;
 pub mod project;
 pub mod role;
+pub mod test_steps;
+pub mod testcases;
 pub mod traces;
 pub mod url;
 pub mod usage;

@@ -57,8 +57,10 @@ pub async fn open_dashboard(
 ) -> ServiceResult<(ProjectAccess, LedgerDashboard, LedgerFilterValues)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
     checked(filter)?;
-    let d = dashboard(stores.analytics.as_ref(), &access.project.id, filter).await?;
-    let values = stores.analytics.ledger_filter_values(&access.project.id, &filter.datasets).await?;
+    // Independent reads: run together (ClickHouse answers them in parallel).
+    let (d, values) = futures::try_join!(dashboard(stores.analytics.as_ref(), &access.project.id, filter), async {
+        Ok(stores.analytics.ledger_filter_values(&access.project.id, &filter.datasets).await?)
+    })?;
     Ok((access, d, values))
 }
 
@@ -119,7 +121,7 @@ pub async fn start_export(
 }
 
 /// The export's columns, in order.
-pub const EXPORT_COLUMNS: [&str; 18] = [
+pub const EXPORT_COLUMNS: [&str; 19] = [
     "dataset_id",
     "import_id",
     "row",
@@ -138,6 +140,7 @@ pub const EXPORT_COLUMNS: [&str; 18] = [
     "balance",
     "currency",
     "description",
+    "extra",
 ];
 
 /// A text cell for CSV: formula-looking text is prefixed with `'` so a spreadsheet does not run
@@ -173,7 +176,7 @@ pub fn csv_line(r: &LedgerRow) -> String {
     cells.push(csv_quote(&r.date));
     cells.push(r.month.to_string());
     cells.extend([r.debit.to_string(), r.credit.to_string(), r.balance.to_string()]);
-    cells.extend(texts(&[&r.currency, &r.description]));
+    cells.extend(texts(&[&r.currency, &r.description, &r.extra]));
     let mut line = cells.join(",");
     line.push_str("\r\n");
     line
@@ -259,6 +262,7 @@ pub async fn xlsx_file(analytics: &dyn AnalyticsStore, project_id: &str, filter:
             (11, &r.date),
             (16, &r.currency),
             (17, &r.description),
+            (18, &r.extra),
         ];
         for (c, t) in texts {
             if !t.is_empty() {
@@ -288,16 +292,21 @@ pub async fn dashboard(analytics: &dyn AnalyticsStore, project_id: &str, filter:
     }
     let current = LedgerFilter { month_from: Some(period.from), month_to: Some(period.to), ..filter.clone() };
     let previous_period = period.previous();
-    let previous = match previous_period {
-        Some(p) => {
-            let f = LedgerFilter { month_from: Some(p.from), month_to: Some(p.to), ..filter.clone() };
-            analytics.ledger_totals(project_id, &f, LedgerGroupBy::None).await?
+    let previous = async {
+        match previous_period {
+            Some(p) => {
+                let f = LedgerFilter { month_from: Some(p.from), month_to: Some(p.to), ..filter.clone() };
+                analytics.ledger_totals(project_id, &f, LedgerGroupBy::None).await
+            }
+            None => Ok(Vec::new()),
         }
-        None => Vec::new(),
     };
-    let by_entity = analytics.ledger_totals(project_id, &current, LedgerGroupBy::Entity).await?;
-    let by_region = analytics.ledger_totals(project_id, &current, LedgerGroupBy::Region).await?;
-    let by_account = analytics.ledger_totals(project_id, &current, LedgerGroupBy::Account).await?;
+    let (previous, by_entity, by_region, by_account) = futures::try_join!(
+        previous,
+        analytics.ledger_totals(project_id, &current, LedgerGroupBy::Entity),
+        analytics.ledger_totals(project_id, &current, LedgerGroupBy::Region),
+        analytics.ledger_totals(project_id, &current, LedgerGroupBy::Account),
+    )?;
     assemble(period, previous_period, &by_month, &previous, &by_entity, &by_region, &by_account)
 }
 
@@ -618,10 +627,11 @@ mod tests {
             balance: m("-1250.5"),
             currency: "EUR".into(),
             description: "-refund".into(),
+            extra: r#"{"=cost centre":"-12"}"#.into(),
         };
         assert_eq!(
             csv_line(&r),
-            "d,i,7,'=1+1,\"Elara, \"\"Tokyo\"\"\",,,,REVENUE,4000,\"line\nbreak\",2024-01-31,2024-01,0.00,1250.50,-1250.50,EUR,'-refund\r\n"
+            "d,i,7,'=1+1,\"Elara, \"\"Tokyo\"\"\",,,,REVENUE,4000,\"line\nbreak\",2024-01-31,2024-01,0.00,1250.50,-1250.50,EUR,'-refund,\"{\"\"=cost centre\"\":\"\"-12\"\"}\"\r\n"
         );
     }
 

@@ -10,6 +10,8 @@ pub mod authz;
 pub mod clock;
 pub mod context;
 pub mod conversations;
+pub mod dataset_import;
+pub mod datasets;
 pub mod error;
 pub mod ledger_dashboard;
 pub mod llm_calls;
@@ -26,12 +28,18 @@ pub mod readiness;
 pub mod retention;
 mod service_error;
 pub mod stores;
+pub mod suites;
+pub mod test_generation;
+pub mod test_runs;
+pub mod testcases;
 pub mod trace_ingest;
 pub mod trace_queries;
 pub mod usage;
 pub mod users;
 
 pub use context::{Actor, RequestContext};
+/// The spreadsheet parser, for callers that name its types (mappings, settings).
+pub use ledger;
 pub use error::StoreError;
 pub use service_error::{ServiceError, ServiceResult};
 pub use stores::Stores;

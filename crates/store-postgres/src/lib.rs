@@ -47,3 +47,5 @@ impl PostgresPrimaryStore {
 store_sql::impl_primary_store!(PostgresPrimaryStore, store_sql::primary::POSTGRES, MIGRATOR);
 store_sql::impl_price_repos!(PostgresPrimaryStore);
 store_sql::impl_llm_config_repos!(PostgresPrimaryStore);
+store_sql::impl_dataset_repo!(PostgresPrimaryStore);
+store_sql::impl_testcase_repo!(PostgresPrimaryStore);

@@ -6,9 +6,11 @@ use services::StoreError;
 use sqlx::error::ErrorKind;
 
 pub mod accounts;
+pub mod datasets;
 pub mod llm_config;
 pub mod prices;
 pub mod primary;
+pub mod testcases;
 
 pub fn map_sqlx_error(e: sqlx::Error) -> StoreError {
     match e {

@@ -10,15 +10,15 @@ use services::{error::StoreResult, StoreError};
 use sqlx::{sqlite::SqliteRow, QueryBuilder, Row, Sqlite, SqlitePool};
 use store_sql::map_sqlx_error;
 
-/// 19 bound values per row: 800 rows stay under SQLite's 32,766 variables.
+/// 20 bound values per row: 800 rows stay under SQLite's 32,766 variables.
 const ROWS_PER_INSERT: usize = 800;
 const MAX_PAGE_SIZE: u32 = 500;
 const MAX_EXPORT_BATCH: u32 = 10_000;
 
 const COLUMNS: &str = "project_id, dataset_id, import_id, row_number, company_code, entity, region, department, division, \
-    account_group, account_code, account_name, date, month, debit, credit, balance, currency, description";
+    account_group, account_code, account_name, date, month, debit, credit, balance, currency, description, extra";
 const READ_COLUMNS: &str = "r.dataset_id, r.import_id, r.row_number, r.company_code, r.entity, r.region, r.department, r.division, \
-    r.account_group, r.account_code, r.account_name, r.date, r.month, r.debit, r.credit, r.balance, r.currency, r.description";
+    r.account_group, r.account_code, r.account_name, r.date, r.month, r.debit, r.credit, r.balance, r.currency, r.description, r.extra";
 
 fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(row: &'r SqliteRow, col: &str) -> StoreResult<T> {
     row.try_get(col).map_err(map_sqlx_error)
@@ -53,6 +53,7 @@ fn ledger_row(row: &SqliteRow) -> StoreResult<LedgerRow> {
         balance: Money::from_scaled(get(row, "balance")?),
         currency: get(row, "currency")?,
         description: get(row, "description")?,
+        extra: get(row, "extra")?,
     })
 }
 
@@ -83,7 +84,8 @@ pub async fn insert(pool: &SqlitePool, project_id: &str, import_id: &str, rows: 
                 .push_bind(r.credit.scaled())
                 .push_bind(r.balance.scaled())
                 .push_bind(&r.currency)
-                .push_bind(&r.description);
+                .push_bind(&r.description)
+                .push_bind(&r.extra);
         });
         q.build().execute(&mut *tx).await.map_err(map_sqlx_error)?;
     }

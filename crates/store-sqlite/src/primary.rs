@@ -31,3 +31,5 @@ impl SqlitePrimaryStore {
 store_sql::impl_primary_store!(SqlitePrimaryStore, store_sql::primary::SQLITE, MIGRATOR);
 store_sql::impl_price_repos!(SqlitePrimaryStore);
 store_sql::impl_llm_config_repos!(SqlitePrimaryStore);
+store_sql::impl_dataset_repo!(SqlitePrimaryStore);
+store_sql::impl_testcase_repo!(SqlitePrimaryStore);

@@ -5,10 +5,12 @@
 mod account;
 mod admin;
 mod auth;
+mod datasets;
 mod personas;
 mod prices;
 mod projects;
 mod provider_keys;
+mod testcases;
 mod traces;
 
 use crate::startup::AppState;
@@ -23,7 +25,7 @@ use tower_sessions::Session;
 
 /// Every form endpoint (all POST). Public so the access-matrix test can
 /// check that each one is listed there.
-pub const PATHS: [&str; 33] = [
+pub const PATHS: [&str; 52] = [
     "/auth/login",
     "/auth/logout",
     "/auth/first-run",
@@ -57,6 +59,25 @@ pub const PATHS: [&str; 33] = [
     "/projects/{slug}/personas",
     "/projects/{slug}/personas/{id}",
     "/projects/{slug}/personas/{id}/delete",
+    "/projects/{slug}/datasets/{id}/imports/{import_id}/mapping",
+    "/projects/{slug}/datasets/{id}/delete",
+    "/projects/{slug}/tests",
+    "/projects/{slug}/tests/generate",
+    "/projects/{slug}/tests/from-trace/{trace_id}",
+    "/projects/{slug}/tests/from-conversation/{id}",
+    "/projects/{slug}/tests/{id}",
+    "/projects/{slug}/tests/{id}/duplicate",
+    "/projects/{slug}/tests/{id}/delete",
+    "/projects/{slug}/tests/{id}/status",
+    "/projects/{slug}/tests/{id}/comments",
+    "/projects/{slug}/tests/{id}/run",
+    "/projects/{slug}/tests/runs/{run_id}/cancel",
+    "/projects/{slug}/tests/runs/{run_id}/override",
+    "/projects/{slug}/tests/suite-runs/{id}/cancel",
+    "/projects/{slug}/suites",
+    "/projects/{slug}/suites/{id}",
+    "/projects/{slug}/suites/{id}/delete",
+    "/projects/{slug}/suites/{id}/run",
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -94,6 +115,25 @@ pub fn routes() -> Router<AppState> {
         .route(PATHS[30], post(personas::create))
         .route(PATHS[31], post(personas::update))
         .route(PATHS[32], post(personas::delete))
+        .route(PATHS[33], post(datasets::confirm_mapping))
+        .route(PATHS[34], post(datasets::delete))
+        .route(PATHS[35], post(testcases::create))
+        .route(PATHS[36], post(testcases::generate))
+        .route(PATHS[37], post(testcases::from_trace))
+        .route(PATHS[38], post(testcases::from_conversation))
+        .route(PATHS[39], post(testcases::update))
+        .route(PATHS[40], post(testcases::duplicate))
+        .route(PATHS[41], post(testcases::delete))
+        .route(PATHS[42], post(testcases::set_status))
+        .route(PATHS[43], post(testcases::comment))
+        .route(PATHS[44], post(testcases::run_case))
+        .route(PATHS[45], post(testcases::cancel_run))
+        .route(PATHS[46], post(testcases::override_step))
+        .route(PATHS[47], post(testcases::cancel_suite_run))
+        .route(PATHS[48], post(testcases::create_suite))
+        .route(PATHS[49], post(testcases::update_suite))
+        .route(PATHS[50], post(testcases::delete_suite))
+        .route(PATHS[51], post(testcases::run_suite))
 }
 
 /// The request's context as built by the auth middleware.

@@ -5,12 +5,14 @@
 pub mod account;
 pub mod admin;
 pub mod dashboards;
+pub mod datasets;
 pub mod personas;
 pub mod playground;
 pub mod prices;
 pub mod projects;
 pub mod provider_keys;
 pub mod retention;
+pub mod testcases;
 #[cfg(feature = "ssr")]
 mod support;
 pub mod traces;

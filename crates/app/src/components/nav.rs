@@ -13,12 +13,20 @@ pub const AREAS: [(&str, &str); 7] = [
     ("/admin", "Admin"),
 ];
 
-/// Project pages of the trace explorer (and its playground) belong to the Traces area.
-fn is_explorer(path: &str) -> bool {
+/// The area a project page belongs to: the trace explorer (and its playground) to Traces, the
+/// datasets and the dashboard to their own areas; other project pages to Projects (`None`).
+fn project_area(path: &str) -> Option<&'static str> {
     let mut parts = path.trim_matches('/').split('/');
-    parts.next() == Some("projects")
-        && parts.next().is_some()
-        && matches!(parts.next(), Some("traces" | "sessions" | "analytics" | "playground"))
+    if parts.next() != Some("projects") || parts.next().is_none() {
+        return None;
+    }
+    match parts.next() {
+        Some("traces" | "sessions" | "analytics" | "playground") => Some("/traces"),
+        Some("datasets") => Some("/datasets"),
+        Some("dashboards") => Some("/dashboards"),
+        Some("tests") => Some("/tests"),
+        _ => None,
+    }
 }
 
 #[component]
@@ -27,10 +35,9 @@ pub fn AppHeader() -> impl IntoView {
     let links = AREAS
         .iter()
         .map(|(href, label)| {
-            let current = if *href == "/projects" && is_explorer(&here) {
-                false
-            } else {
-                here == *href || here.starts_with(&format!("{href}/")) || (*href == "/traces" && is_explorer(&here))
+            let current = match project_area(&here) {
+                Some(area) => area == *href,
+                None => here == *href || here.starts_with(&format!("{href}/")),
             };
             view! {
                 <a href=*href class="nav-link" aria-current=current.then_some("page")>
@@ -72,5 +79,20 @@ fn user_menu() -> impl IntoView {
             .into_any()
         }
         None => view! { <a class="btn btn-primary btn-sm" href="/login" data-testid="login-link">"Sign in"</a> }.into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project_area;
+
+    #[test]
+    fn project_pages_belong_to_their_area() {
+        assert_eq!(project_area("/projects/acme/traces/t1"), Some("/traces"));
+        assert_eq!(project_area("/projects/acme/datasets/d1"), Some("/datasets"));
+        assert_eq!(project_area("/projects/acme/dashboards"), Some("/dashboards"));
+        assert_eq!(project_area("/projects/acme/tests/runs/r1"), Some("/tests"));
+        assert_eq!(project_area("/projects/acme/settings"), None);
+        assert_eq!(project_area("/projects"), None);
     }
 }

@@ -3,3 +3,4 @@
 pub mod playground;
 pub mod ready_badge;
 pub mod theme_toggle;
+pub mod upload;

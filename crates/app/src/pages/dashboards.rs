@@ -60,7 +60,7 @@ fn page(d: DashboardData) -> impl IntoView {
                     {if filtered {
                         view! { <p>"No ledger records match these filters. " <a href=page_url(&slug, &LedgerFilter::default(), "")>"Clear the filters"</a></p> }.into_any()
                     } else {
-                        view! { <p>"No ledger records yet. Uploading ledger files comes with the datasets page; once a dataset is imported, its profit and loss shows here."</p> }.into_any()
+                        view! { <p>"No ledger records yet. Upload a ledger file on the " <a href=format!("/projects/{slug}/datasets") data-testid="dashboard-datasets-link">"datasets page"</a> "; once a dataset is imported, its profit and loss shows here."</p> }.into_any()
                     }}
                 </section>
             }

@@ -80,6 +80,7 @@ fn project_overview(v: ProjectView) -> impl IntoView {
     let providers = format!("/projects/{}/providers", p.slug);
     let personas = format!("/projects/{}/personas", p.slug);
     let dashboards = format!("/projects/{}/dashboards", p.slug);
+    let datasets = format!("/projects/{}/datasets", p.slug);
     let slug = p.slug.to_string();
     let members = v.members.len();
     view! {
@@ -91,6 +92,7 @@ fn project_overview(v: ProjectView) -> impl IntoView {
                 <p class="lead">{p.description}</p>
             </div>
             <div class="inline-form">
+                <a class="btn btn-ghost" href=datasets data-testid="project-datasets-link">"Datasets"</a>
                 <a class="btn btn-ghost" href=dashboards data-testid="project-dashboards-link">"Dashboards"</a>
                 <a class="btn btn-ghost" href=providers data-testid="project-providers-link">"Providers"</a>
                 <a class="btn btn-ghost" href=personas data-testid="project-personas-link">"Personas"</a>

@@ -4,13 +4,16 @@
 pub mod accounts;
 pub mod analytics;
 pub mod blob;
+pub mod datasets;
 pub mod llm_config;
 pub mod mail;
 pub mod prices;
 pub mod primary;
+pub mod testcases;
 
 pub use analytics::AnalyticsStore;
 pub use blob::{BlobBody, BlobMeta, BlobStore, ByteRange, ByteStream, DownloadUrl};
+pub use datasets::DatasetRepo;
 pub use llm_config::{CiphertextSwap, ConversationRepo, PersonaRepo, ProviderKeyRecord, ProviderKeyRepo};
 pub use mail::{MailError, Mailer, OutgoingMail};
 pub use prices::{ModelPriceRecord, PriceRepo, RetentionRepo};
@@ -18,3 +21,4 @@ pub use primary::{
     ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, JobQueue, JobRecord, LeasedJob, Member, NewApiKey, NewPlan, NewProject,
     NewUser, PasswordResetRepo, Plan, PlanRepo, PrimaryStore, Project, ProjectRepo, SessionInfo, SessionRecords, User, UserRepo,
 };
+pub use testcases::{CaseFilter, TestCaseRepo};

@@ -24,6 +24,8 @@ pub trait PrimaryStore:
     + super::llm_config::ProviderKeyRepo
     + super::llm_config::PersonaRepo
     + super::llm_config::ConversationRepo
+    + super::datasets::DatasetRepo
+    + super::testcases::TestCaseRepo
     + Send
     + Sync
 {

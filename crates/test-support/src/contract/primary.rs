@@ -6,19 +6,24 @@
 //!
 //! Projects, API keys and plans are in [`accounts`], the audit log in
 //! [`audit`], password-reset tokens in [`password_resets`], model prices and trace
-//! retention in [`prices`], provider keys, personas and conversations in [`llm_config`].
+//! retention in [`prices`], provider keys, personas and conversations in [`llm_config`], test
+//! cases, suites and runs in [`testcases`].
 
 mod accounts;
 mod audit;
+mod datasets;
 mod llm_config;
 mod password_resets;
 mod prices;
+mod testcases;
 
 pub use accounts::*;
 pub use audit::*;
+pub use datasets::*;
 pub use llm_config::*;
 pub use password_resets::*;
 pub use prices::*;
+pub use testcases::*;
 
 use domain::{Email, GlobalRole, JobId, JobStatus, NewJob};
 use serde_json::json;
@@ -94,6 +99,17 @@ macro_rules! primary_contract_tests {
             provider_key_ciphertexts_are_swapped_all_or_nothing,
             personas_are_created_listed_updated_and_deleted,
             conversations_are_saved_listed_newest_first_and_deleted,
+            datasets_are_named_once_listed_with_their_newest_import_and_deleted,
+            chunks_are_counted_in_order_once,
+            import_status_changes_are_compare_and_set,
+            testcases_are_stored_and_edited_under_an_optimistic_version,
+            testcases_are_filtered_paged_and_scoped_by_project,
+            testcases_status_changes_are_compare_and_set,
+            testcases_comments_are_listed_oldest_first_with_author_email,
+            testcases_suites_keep_their_cases_in_order,
+            testcases_runs_are_compare_and_set_and_listed_newest_first,
+            testcases_suite_run_counts_come_from_the_runs,
+            testcases_deleting_a_case_removes_its_comments_and_runs,
         );
         $crate::primary_contract_tests!(@raw_cases $make;
             edited_audit_row_breaks_the_chain,

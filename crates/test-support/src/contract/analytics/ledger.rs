@@ -84,6 +84,7 @@ fn generate(dataset: &str, import: &str, count: u64, seed: u64) -> Vec<LedgerRow
                 balance: debit.checked_sub(credit).expect("small amounts"),
                 currency: "EUR".into(),
                 description: format!("JE-{row:05} {import}"),
+                extra: if row % 3 == 0 { format!(r#"{{"cost centre":"CC-{row}","ñ":"✓"}}"#) } else { String::new() },
             }
         })
         .collect()

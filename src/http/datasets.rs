@@ -1,0 +1,131 @@
+//! The upload API the upload island (and scripts) talk to, JSON in and out (issue 5):
+//!
+//! - `POST /projects/{slug}/datasets/uploads` `{file_name, size_bytes, mode, dataset_name?, dataset_id?, settings?}` → 201 import
+//! - `PUT  /projects/{slug}/datasets/uploads/{id}/chunks/{index}` raw bytes → 200 import (409 names the chunk expected)
+//! - `GET  /projects/{slug}/datasets/uploads/{id}` → 200 import (status, chunks and rows so far)
+//! - `POST /projects/{slug}/datasets/uploads/{id}/complete` → 202 import (analysis queued)
+//! - `POST /projects/{slug}/datasets/uploads/{id}/mapping` `{mapping?, settings?}` → 202 import (import queued)
+//! - `GET  /projects/{slug}/datasets/uploads/{id}/rejections.csv` → the rejected rows
+//!
+//! Errors are `{code, message}` with the service's status. Cookie sessions, same origin (CSRF layer).
+
+use crate::startup::AppState;
+use axum::{
+    body::{Body, Bytes},
+    extract::{Path, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post, put},
+    Extension, Json, Router,
+};
+use domain::datasets::DatasetImport;
+use services::ledger::{ColumnMapping, DatasetSettings};
+use serde::{Deserialize, Serialize};
+use services::{
+    datasets::{self, NewUpload},
+    RequestContext, ServiceError, ServiceResult,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{slug}/datasets/uploads", post(start))
+        .route("/projects/{slug}/datasets/uploads/{id}", get(state))
+        .route("/projects/{slug}/datasets/uploads/{id}/chunks/{index}", put(chunk))
+        .route("/projects/{slug}/datasets/uploads/{id}/complete", post(complete))
+        .route("/projects/{slug}/datasets/uploads/{id}/mapping", post(mapping))
+        .route("/projects/{slug}/datasets/uploads/{id}/rejections.csv", get(rejections))
+}
+
+#[derive(Serialize)]
+struct ApiError {
+    code: &'static str,
+    message: String,
+}
+
+fn refused(e: ServiceError) -> Response {
+    if e.status() >= 500 {
+        tracing::error!(error = %e, "dataset upload failed");
+    }
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(ApiError { code: e.code(), message: crate::http::forms::capitalise(&e.to_string()) })).into_response()
+}
+
+fn reply(status: StatusCode, result: ServiceResult<DatasetImport>) -> Response {
+    match result {
+        Ok(import) => (status, Json(import)).into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// JSON bodies are parsed here so a malformed one gets the same `{code, message}` shape.
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| refused(ServiceError::Invalid(format!("the request body is not valid: {e}"))))
+}
+
+async fn start(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Path(slug): Path<String>, body: Bytes) -> Response {
+    let new: NewUpload = match parse(&body) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    reply(StatusCode::CREATED, datasets::start_upload(&state.stores, &ctx, &slug, state.settings.datasets.limits(), new).await)
+}
+
+async fn state(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Path((slug, id)): Path<(String, String)>) -> Response {
+    reply(StatusCode::OK, datasets::upload_state(&state.stores, &ctx, &slug, &id).await)
+}
+
+async fn chunk(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+    Path((slug, id, index)): Path<(String, String, u32)>,
+    body: Bytes,
+) -> Response {
+    reply(StatusCode::OK, datasets::put_chunk(&state.stores, &ctx, &slug, &id, index, body).await)
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+    Path((slug, id)): Path<(String, String)>,
+) -> Response {
+    reply(StatusCode::ACCEPTED, datasets::complete_upload(&state.stores, &ctx, &slug, &id).await)
+}
+
+#[derive(Deserialize)]
+struct MappingBody {
+    #[serde(default)]
+    mapping: Option<ColumnMapping>,
+    #[serde(default)]
+    settings: Option<DatasetSettings>,
+}
+
+async fn mapping(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+    Path((slug, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body: MappingBody = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    reply(StatusCode::ACCEPTED, datasets::confirm_mapping(&state.stores, &ctx, &slug, &id, body.mapping, body.settings).await)
+}
+
+async fn rejections(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+    Path((slug, id)): Path<(String, String)>,
+) -> Response {
+    match datasets::rejections_csv(&state.stores, &ctx, &slug, &id).await {
+        Ok(stream) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"rejected-rows.csv\"".to_owned()),
+            ],
+            Body::from_stream(stream),
+        )
+            .into_response(),
+        Err(e) => refused(e),
+    }
+}

@@ -1,0 +1,212 @@
+//! The CI endpoints of test runs, authenticated by a project API key (`Authorization: Basic
+//! base64(public key:secret key)` or `Bearer public key:secret key`):
+//!
+//! - `POST /api/public/suites/{suite_id}/runs` starts a run of the suite's approved cases
+//!   (key scope `ingest`) → 202 `{suite_run_id, status, total}`;
+//! - `GET /api/public/suite-runs/{id}[?wait=N]` → the JSON summary, after waiting up to N seconds
+//!   (at most [`MAX_WAIT_SECS`]) for the run to finish (scope `read` or `ingest`);
+//! - `GET /api/public/suite-runs/{id}/junit.xml` → JUnit XML.
+//!
+//! Another project's suite or suite run is 404, as a missing one. Errors are JSON
+//! `{"code", "message"}`.
+
+use crate::startup::AppState;
+use axum::{
+    extract::{DefaultBodyLimit, Path, Query, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use services::{
+    api_keys::KeyPrincipal,
+    test_runs::{self, Starter, SuiteReport},
+    ServiceError,
+};
+use std::{sync::Arc, time::Duration};
+
+/// Longest `?wait=`.
+pub const MAX_WAIT_SECS: u64 = 120;
+const POLL: Duration = Duration::from_millis(250);
+
+pub fn routes(state: &AppState) -> Router {
+    let router = Router::new()
+        .route("/api/public/suites/{suite_id}/runs", post(start))
+        .route("/api/public/suite-runs/{id}", get(summary))
+        .route("/api/public/suite-runs/{id}/junit.xml", get(junit))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(state.clone());
+    // The shared stack, with a request timeout long enough for the longest `?wait=`.
+    let mut settings = (*state.settings).clone();
+    settings.server.request_timeout_secs = settings.server.request_timeout_secs.max(MAX_WAIT_SECS + 10);
+    let wrapped = AppState { settings: Arc::new(settings), ..state.clone() };
+    super::wrap_with_body_limit(router, &wrapped, 64 * 1024)
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let mut res = (status, Json(json!({"code": code, "message": message.into()}))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"elasticdash\""));
+    }
+    res
+}
+
+fn service_error(e: ServiceError) -> Response {
+    if e.status() >= 500 {
+        tracing::error!(error = %e, "test-run API failed");
+    }
+    error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.code(), e.to_string())
+}
+
+/// The key's principal when it has one of `scopes`; `Err` is the ready 401/403 answer.
+async fn authenticate(state: &AppState, headers: &HeaderMap, scopes: &[&str]) -> Result<KeyPrincipal, Response> {
+    let how = "use `Authorization: Basic base64(public key:secret key)` or `Bearer public key:secret key`";
+    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim) else {
+        return Err(error(StatusCode::UNAUTHORIZED, "unauthenticated", format!("missing Authorization header: {how}")));
+    };
+    let pair = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
+            base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok().and_then(|b| String::from_utf8(b).ok())
+        }
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => Some(rest.trim().to_owned()),
+        _ => None,
+    };
+    let Some((public_id, secret)) = pair.as_deref().and_then(|p| p.split_once(':')) else {
+        return Err(error(StatusCode::UNAUTHORIZED, "unauthenticated", format!("malformed Authorization header: {how}")));
+    };
+    for scope in scopes {
+        match services::api_keys::verify(state.stores.primary.as_ref(), &state.key_cache, public_id, secret, scope).await {
+            Ok(p) => return Ok(p),
+            Err(ServiceError::Forbidden) => continue,
+            Err(ServiceError::Unauthenticated) => {
+                return Err(error(StatusCode::UNAUTHORIZED, "unauthenticated", "unknown or revoked API key"));
+            }
+            Err(e) => return Err(service_error(e)),
+        }
+    }
+    Err(error(StatusCode::FORBIDDEN, "forbidden", format!("this API key lacks the scope: {}", scopes.join(" or "))))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Started {
+    pub suite_run_id: String,
+    pub status: String,
+    pub total: u32,
+}
+
+async fn start(State(state): State<AppState>, headers: HeaderMap, Path(suite_id): Path<String>) -> Response {
+    let principal = match authenticate(&state, &headers, &["ingest"]).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    match test_runs::start_suite_run(&state.stores, Starter::Key(&principal), &suite_id).await {
+        Ok((suite_run, runs)) => {
+            let body = Started { suite_run_id: suite_run.id, status: suite_run.status.as_str().into(), total: runs.len() as u32 };
+            (StatusCode::ACCEPTED, Json(body)).into_response()
+        }
+        Err(e) => service_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct WaitQuery {
+    #[serde(default)]
+    wait: Option<u64>,
+}
+
+/// One run in the summary.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RunLine {
+    pub run_id: String,
+    pub case_id: String,
+    pub case_name: String,
+    pub status: String,
+    pub failures: Vec<String>,
+}
+
+/// What `GET /api/public/suite-runs/{id}` answers.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Summary {
+    pub suite_run_id: String,
+    pub suite_id: String,
+    pub suite_name: String,
+    pub status: String,
+    /// Every run finished or was cancelled.
+    pub done: bool,
+    pub total: u32,
+    pub passed: u32,
+    pub failed: u32,
+    pub cancelled: u32,
+    /// Not finished yet (queued or running).
+    pub pending: u32,
+    pub pass_rate: Option<f64>,
+    /// Failed runs first.
+    pub runs: Vec<RunLine>,
+}
+
+fn summary_of(report: &SuiteReport) -> Summary {
+    let c = report.counts;
+    Summary {
+        suite_run_id: report.suite_run.id.clone(),
+        suite_id: report.suite_run.suite_id.clone(),
+        suite_name: report.suite_name.clone(),
+        status: report.suite_run.status.as_str().into(),
+        done: c.is_done(),
+        total: c.total(),
+        passed: c.passed,
+        failed: c.failed,
+        cancelled: c.cancelled,
+        pending: c.pending + c.running,
+        pass_rate: report.pass_rate(),
+        runs: report
+            .runs
+            .iter()
+            .map(|r| RunLine {
+                run_id: r.run.id.clone(),
+                case_id: r.run.case_id.clone(),
+                case_name: r.case_name.clone(),
+                status: r.run.status.as_str().into(),
+                failures: r.failures.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The report, after waiting up to `wait` for every run to finish.
+async fn report(state: &AppState, principal: &KeyPrincipal, id: &str, wait: Duration) -> Result<SuiteReport, ServiceError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let report = test_runs::suite_report_for_key(&state.stores, principal, id).await?;
+        if report.counts.is_done() || tokio::time::Instant::now() >= deadline {
+            return Ok(report);
+        }
+        tokio::time::sleep(POLL.min(deadline - tokio::time::Instant::now())).await;
+    }
+}
+
+async fn summary(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<WaitQuery>) -> Response {
+    let principal = match authenticate(&state, &headers, &["read", "ingest"]).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let wait = Duration::from_secs(q.wait.unwrap_or(0).min(MAX_WAIT_SECS));
+    match report(&state, &principal, &id, wait).await {
+        Ok(r) => Json(summary_of(&r)).into_response(),
+        Err(e) => service_error(e),
+    }
+}
+
+async fn junit(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<WaitQuery>) -> Response {
+    let principal = match authenticate(&state, &headers, &["read", "ingest"]).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let wait = Duration::from_secs(q.wait.unwrap_or(0).min(MAX_WAIT_SECS));
+    match report(&state, &principal, &id, wait).await {
+        Ok(r) => ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], test_runs::junit_xml(&r)).into_response(),
+        Err(e) => service_error(e),
+    }
+}

@@ -15,6 +15,8 @@
 # Not part of services_start (the e2e step starts it): fake_llm_start, the fake LLM vendor
 # (crates/fake-llm: OpenAI chat completions + Anthropic messages, deterministic streamed replies):
 #   ED_FAKE_LLM_URL        http://127.0.0.1:<free port>   (OpenAI-style base URL: $ED_FAKE_LLM_URL/v1)
+# and fake_target_start, the fake team application (crates/fake-target):
+#   ED_FAKE_TARGET_URL     http://127.0.0.1:<free port>   (POST /chat; POST /_answer configures it)
 #
 # Run directly (`bash scripts/services.sh`) to start all four and keep them up until Ctrl-C.
 
@@ -269,6 +271,39 @@ fake_llm_stop() {
   [[ -n "${FAKE_LLM_PID:-}" ]] || return 0
   kill_pid "$FAKE_LLM_PID" fake-llm
   FAKE_LLM_PID=""
+}
+
+# ---------------------------------------------------------------- fake AI application (crates/fake-target)
+
+# fake_target_url_in LOGFILE: true once the fake app printed its URL and answers on it.
+fake_target_url_in() {
+  local url
+  url=$(sed -n 's/^fake-target listening on //p' "$1" | head -n 1)
+  [[ -n "$url" ]] && http_ok "$url/_stats"
+}
+
+# Builds (when needed) and starts the fake team application (answers POST /chat, continues the
+# caller's trace over OTLP) on a free loopback port; exports ED_FAKE_TARGET_URL.
+fake_target_start() {
+  local t0 logfile
+  _services_init
+  t0=$(date +%s)
+  logfile="$SERVICES_DIR/fake-target.log"
+  cargo build --locked -q -p fake-target --bin fake-target >"$SERVICES_DIR/fake-target-build.log" 2>&1 ||
+    { err "cannot build fake-target"; tail -n 40 "$SERVICES_DIR/fake-target-build.log" >&2; return 1; }
+  "$CARGO_TARGET_DIR/debug/fake-target" --listen 127.0.0.1:0 >"$logfile" 2>&1 &
+  FAKE_TARGET_PID=$!
+  on_exit "fake_target_stop"
+  wait_until 30 "fake target app" "$FAKE_TARGET_PID" "$logfile" fake_target_url_in "$logfile" || return 1
+  ED_FAKE_TARGET_URL=$(sed -n 's/^fake-target listening on //p' "$logfile" | head -n 1)
+  export ED_FAKE_TARGET_URL
+  log "fake target app up at $ED_FAKE_TARGET_URL (pid $FAKE_TARGET_PID, $(fmt_secs $(($(date +%s) - t0))))"
+}
+
+fake_target_stop() {
+  [[ -n "${FAKE_TARGET_PID:-}" ]] || return 0
+  kill_pid "$FAKE_TARGET_PID" fake-target
+  FAKE_TARGET_PID=""
 }
 
 # ---------------------------------------------------------------- all

@@ -318,6 +318,8 @@ main() {
     if check "build (debug site)" bash "$ROOT/scripts/build.sh"; then
       # The playground spec chats with it; a spec that needs it fails clearly when it is missing.
       step "start fake LLM vendor" fake_llm_start || true
+      # The test cases spec runs cases against it.
+      step "start fake target app" fake_target_start || true
       local mode
       for mode in "${E2E_MODES[@]}"; do step "e2e $mode" e2e "$mode" || true; done
     else

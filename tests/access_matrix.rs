@@ -66,6 +66,9 @@ const SLUG: &str = "matrix";
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
 const SPAN: &str = "0123456789abcdef";
 const SESSION: &str = "matrix-session";
+/// The id of the seeded dataset, test case, run, suite and suite run (the pages that show one);
+/// `{id}` is filled with it too.
+const SEEDED: &str = "nobody";
 
 /// Leptos pages (GET).
 const PAGES: &[(&str, Rule)] = &[
@@ -101,6 +104,14 @@ const PAGES: &[(&str, Rule)] = &[
     ("/admin/providers", Rule::Admin),
     ("/projects/{slug}/dashboards", Rule::Member(ProjectRole::Analyst)),
     ("/projects/{slug}/dashboards?drill=1", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/datasets", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/datasets/{id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/tests", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/tests/{id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/tests/runs/{run_id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/tests/suite-runs/{id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/tests/compare", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/tests/generate", Rule::Member(ProjectRole::Editor)),
 ];
 
 /// Server functions by name, with arguments (form-encoded).
@@ -134,6 +145,18 @@ const SERVER_FNS: &[Row] = &[
     ("load_dashboard", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
     // Allowed callers save one small conversation (harmless to the other checks).
     ("save_conversation", Rule::Member(ProjectRole::Editor), &[("slug", SLUG), ("conversation", SAVED_CHAT)]),
+    ("load_datasets", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_dataset", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("id", SEEDED)]),
+    (
+        "load_cases",
+        Rule::Member(ProjectRole::Analyst),
+        &[("slug", SLUG), ("filter[status]", ""), ("filter[tag]", ""), ("filter[feature]", ""), ("filter[search]", "")],
+    ),
+    ("load_case", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("id", SEEDED)]),
+    ("load_run", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("run_id", SEEDED)]),
+    ("load_suite_run", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("id", SEEDED)]),
+    ("load_comparison", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("a", SEEDED), ("b", SEEDED)]),
+    ("load_generate", Rule::Member(ProjectRole::Editor), &[("slug", SLUG)]),
 ];
 
 const SAVED_CHAT: &str = r#"{"title":"matrix","provider_key_id":null,"model":"m","system_prompt":"","persona_id":null,"messages":[{"role":"user","content":"hi"}],"params":null}"#;
@@ -176,6 +199,27 @@ const FORMS: &[Row] = &[
     ("/projects/{slug}/personas", Rule::Member(ProjectRole::Editor), &[("name", "")]),
     ("/projects/{slug}/personas/{id}", Rule::Member(ProjectRole::Editor), &[("name", "")]),
     ("/projects/{slug}/personas/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
+    // An empty mapping form: allowed callers get "the mapping is invalid" or "not waiting".
+    ("/projects/{slug}/datasets/{id}/imports/{import_id}/mapping", Rule::Member(ProjectRole::Analyst), &[]),
+    // Without confirmation nothing is deleted.
+    ("/projects/{slug}/datasets/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/tests", Rule::Member(ProjectRole::Editor), &[("name", "")]),
+    ("/projects/{slug}/tests/generate", Rule::Member(ProjectRole::Editor), &[("prompt", "")]),
+    ("/projects/{slug}/tests/from-trace/{trace_id}", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/tests/from-conversation/{id}", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/tests/{id}", Rule::Member(ProjectRole::Editor), &[("name", "")]),
+    ("/projects/{slug}/tests/{id}/duplicate", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/tests/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/tests/{id}/status", Rule::Member(ProjectRole::Editor), &[("status", "nonsense")]),
+    ("/projects/{slug}/tests/{id}/comments", Rule::Member(ProjectRole::Editor), &[("body", "")]),
+    ("/projects/{slug}/tests/{id}/run", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/tests/runs/{run_id}/cancel", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/tests/runs/{run_id}/override", Rule::Member(ProjectRole::Editor), &[("step", "999")]),
+    ("/projects/{slug}/tests/suite-runs/{id}/cancel", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/suites", Rule::Member(ProjectRole::Editor), &[("name", "")]),
+    ("/projects/{slug}/suites/{id}", Rule::Member(ProjectRole::Editor), &[("name", "")]),
+    ("/projects/{slug}/suites/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/suites/{id}/run", Rule::Member(ProjectRole::Editor), &[]),
 ];
 
 /// Plain HTTP routes outside Leptos (GET).
@@ -190,8 +234,11 @@ const HTTP: &[(&str, Rule)] = &[
 ];
 
 fn fill(path: &str) -> String {
+    let path = if path.ends_with("/tests/compare") { format!("{path}?a={SEEDED}&b={SEEDED}") } else { path.to_owned() };
     path.replace("{slug}", SLUG)
         .replace("{id}", "nobody")
+        .replace("{run_id}", SEEDED)
+        .replace("{import_id}", "nobody")
         .replace("{trace_id}", TRACE)
         .replace("{span_id}", SPAN)
         .replace("{session_id}", SESSION)
@@ -211,7 +258,87 @@ async fn setup() -> TestApp {
         owner.post(app.url(&format!("/projects/{SLUG}/members"))).form(&[("email", email), ("role", role)]).send().await.unwrap();
     }
     seed_trace(&app).await;
+    seed_datasets_and_tests(&app).await;
     app
+}
+
+/// A dataset, a test case with a run, and a suite with a run, all with the id `SEEDED`.
+async fn seed_datasets_and_tests(app: &TestApp) {
+    use domain::testcases::{CaseStatus, ModelTarget, RunStatus, Suite, SuiteRun, Target, TestCase, TestRun};
+    let project_id = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap().id;
+    let now = services::clock::now_ms();
+    let dataset = domain::datasets::Dataset {
+        id: SEEDED.into(),
+        project_id: project_id.clone(),
+        name: "Matrix ledger".into(),
+        rows: 0,
+        size_bytes: 0,
+        created_by: None,
+        created_at_ms: now,
+        updated_at_ms: now,
+    };
+    app.stores.primary.insert_dataset(&dataset).await.unwrap();
+    let case = TestCase {
+        id: SEEDED.into(),
+        project_id: project_id.clone(),
+        name: "Matrix case".into(),
+        feature: String::new(),
+        source_trace_id: None,
+        target: Target::Model(ModelTarget {
+            provider_key_id: None,
+            model: "m".into(),
+            system_prompt: String::new(),
+            temperature: None,
+            max_tokens: None,
+        }),
+        steps: Vec::new(),
+        tags: Vec::new(),
+        status: CaseStatus::Draft,
+        version: 1,
+        created_by: None,
+        created_at_ms: now,
+        updated_at_ms: now,
+    };
+    app.stores.primary.insert_case(&case, None).await.unwrap();
+    let suite = Suite {
+        id: SEEDED.into(),
+        project_id: project_id.clone(),
+        name: "Matrix suite".into(),
+        description: String::new(),
+        case_ids: vec![SEEDED.into()],
+        created_at_ms: now,
+        updated_at_ms: now,
+    };
+    app.stores.primary.insert_suite(&suite).await.unwrap();
+    let suite_run = SuiteRun {
+        id: SEEDED.into(),
+        project_id: project_id.clone(),
+        suite_id: SEEDED.into(),
+        status: RunStatus::Success,
+        total: 1,
+        created_by: None,
+        trigger: "ui".into(),
+        created_at_ms: now,
+        finished_at_ms: Some(now),
+    };
+    app.stores.primary.insert_suite_run(&suite_run).await.unwrap();
+    let run = TestRun {
+        id: SEEDED.into(),
+        project_id,
+        case_id: SEEDED.into(),
+        case_version: 1,
+        suite_run_id: Some(SEEDED.into()),
+        status: RunStatus::Success,
+        trace_id: TRACE.into(),
+        prompt_fingerprint: None,
+        steps: Vec::new(),
+        error: None,
+        created_by: None,
+        created_at_ms: now,
+        started_at_ms: Some(now),
+        finished_at_ms: Some(now),
+    };
+    app.stores.primary.insert_run(&run).await.unwrap();
 }
 
 /// One span (trace `TRACE`, session `SESSION`) so the explorer's pages have something to show.

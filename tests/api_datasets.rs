@@ -117,9 +117,11 @@ async fn a_csv_upload_is_chunked_resumed_imported_and_visible() {
     let s = setup().await;
     let bytes = generated_csv(3_000, 7);
     assert!(bytes.len() as u64 > 3 * CHUNK, "several chunks");
-    let (status, started) =
-        start(&s, json!({"file_name": "C:\\exports\\ledger.csv", "size_bytes": bytes.len(), "mode": "create", "dataset_name": "FY ledger"}))
-            .await;
+    let (status, started) = start(
+        &s,
+        json!({"file_name": "C:\\exports\\ledger.csv", "size_bytes": bytes.len(), "mode": "create", "dataset_name": "FY ledger"}),
+    )
+    .await;
     assert_eq!(status, Http::CREATED, "{started}");
     let id = started["id"].as_str().unwrap().to_owned();
     assert_eq!(started["file_name"], "ledger.csv");

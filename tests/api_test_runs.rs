@@ -81,16 +81,7 @@ async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let (app, cipher) = server_on(dir.path()).await;
     let (ctx, project_id, key) = project(&app, "alpha").await;
-    Setup {
-        app,
-        cipher,
-        ctx,
-        project_id,
-        slug: "alpha".into(),
-        public_key: key.record.public_id,
-        secret_key: key.secret,
-        _dir: dir,
-    }
+    Setup { app, cipher, ctx, project_id, slug: "alpha".into(), public_key: key.record.public_id, secret_key: key.secret, _dir: dir }
 }
 
 async fn provider_key(s: &Setup, name: &str, vendor: &str, base_url: &str, model: &str) -> String {
@@ -427,7 +418,7 @@ async fn the_ci_endpoints_start_a_suite_and_report_json_and_junit() {
     assert_eq!(start(&suite_id, Some("Bearer nope:nope".into())).await.unwrap().status(), StatusCode::UNAUTHORIZED);
     let res = start(&unapproved, Some(s.bearer())).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("no approved test case"));
+    assert!(res.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("no approved test case"));
 
     // Another project's key does not see this project's suite.
     let (_, _, other) = project(&s.app, "beta").await;
@@ -543,11 +534,15 @@ async fn a_worker_killed_mid_suite_loses_and_doubles_nothing() {
         cases.push(c);
     }
     let suite = suite(&s, "Restart", &cases.iter().collect::<Vec<_>>()).await;
-    let (suite_run, _) = test_runs::start_suite_run(&s.app.stores, Starter::Key(&services::api_keys::KeyPrincipal {
-        key_id: "k".into(),
-        project_id: s.project_id.clone(),
-        scopes: vec!["ingest".into()],
-    }), &suite.id)
+    let (suite_run, _) = test_runs::start_suite_run(
+        &s.app.stores,
+        Starter::Key(&services::api_keys::KeyPrincipal {
+            key_id: "k".into(),
+            project_id: s.project_id.clone(),
+            scopes: vec!["ingest".into()],
+        }),
+        &suite.id,
+    )
     .await
     .unwrap();
     // Stop the first server while a run is executing (its job is leased).
@@ -563,7 +558,7 @@ async fn a_worker_killed_mid_suite_loses_and_doubles_nothing() {
     let between = elasticdash::open_stores(&common::embedded_settings(dir.path()).stores).await.unwrap();
     let mid = between.primary.suite_run_counts(&project_id, &suite_run.id).await.unwrap();
     assert!(mid.pending + mid.running > 0, "the suite was interrupted: {mid:?}");
-    eprintln!("interrupted at {mid:?}");
+    assert_eq!(mid.running, 1, "a leased run was interrupted: {mid:?}");
 
     let (second, _) = server_on(dir.path()).await;
     // The application now exports to the new server.

@@ -194,8 +194,11 @@ async fn cases_are_made_from_a_trace_and_from_a_playground_conversation() {
         sp.output = Some(output.into());
         sp
     };
-    let spans =
-        [root, llm("00f067aa0ba902b9", 300, "gpt-4o", "summarise", "It is in Lyon."), llm("00f067aa0ba902b8", 100, "gpt-4o-mini", "classify", "tracking")];
+    let spans = [
+        root,
+        llm("00f067aa0ba902b9", 300, "gpt-4o", "summarise", "It is in Lyon."),
+        llm("00f067aa0ba902b8", 100, "gpt-4o-mini", "classify", "tracking"),
+    ];
     st.analytics.insert_spans(&s.project_id, &spans).await.unwrap();
     let case = test_generation::from_trace(st, &s.cipher, &s.owner, "alpha", trace).await.unwrap();
     assert_eq!(case.status, CaseStatus::Draft);
@@ -203,7 +206,10 @@ async fn cases_are_made_from_a_trace_and_from_a_playground_conversation() {
     let Target::Http(http) = &case.target else { panic!("http target from the root request") };
     assert_eq!(http.url, "http://127.0.0.1:8088/chat");
     assert_eq!(case.steps.iter().map(|x| x.expected_output.as_str()).collect::<Vec<_>>(), ["tracking", "It is in Lyon."]);
-    assert!(matches!(test_generation::from_trace(st, &s.cipher, &s.owner, "alpha", "0000000000000000000000000000dead").await, Err(ServiceError::NotFound(_))));
+    assert!(matches!(
+        test_generation::from_trace(st, &s.cipher, &s.owner, "alpha", "0000000000000000000000000000dead").await,
+        Err(ServiceError::NotFound(_))
+    ));
 
     let conversation = Conversation {
         id: "conv-1".into(),

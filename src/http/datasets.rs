@@ -19,8 +19,8 @@ use axum::{
     Extension, Json, Router,
 };
 use domain::datasets::DatasetImport;
-use services::ledger::{ColumnMapping, DatasetSettings};
 use serde::{Deserialize, Serialize};
+use services::ledger::{ColumnMapping, DatasetSettings};
 use services::{
     datasets::{self, NewUpload},
     RequestContext, ServiceError, ServiceResult,
@@ -58,19 +58,28 @@ fn reply(status: StatusCode, result: ServiceResult<DatasetImport>) -> Response {
 }
 
 /// JSON bodies are parsed here so a malformed one gets the same `{code, message}` shape.
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| refused(ServiceError::Invalid(format!("the request body is not valid: {e}"))))
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> ServiceResult<T> {
+    serde_json::from_slice(body).map_err(|e| ServiceError::Invalid(format!("the request body is not valid: {e}")))
 }
 
-async fn start(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Path(slug): Path<String>, body: Bytes) -> Response {
+async fn start(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+    Path(slug): Path<String>,
+    body: Bytes,
+) -> Response {
     let new: NewUpload = match parse(&body) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(e) => return refused(e),
     };
     reply(StatusCode::CREATED, datasets::start_upload(&state.stores, &ctx, &slug, state.settings.datasets.limits(), new).await)
 }
 
-async fn state(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Path((slug, id)): Path<(String, String)>) -> Response {
+async fn state(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+    Path((slug, id)): Path<(String, String)>,
+) -> Response {
     reply(StatusCode::OK, datasets::upload_state(&state.stores, &ctx, &slug, &id).await)
 }
 
@@ -107,7 +116,7 @@ async fn mapping(
 ) -> Response {
     let body: MappingBody = match parse(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return refused(e),
     };
     reply(StatusCode::ACCEPTED, datasets::confirm_mapping(&state.stores, &ctx, &slug, &id, body.mapping, body.settings).await)
 }

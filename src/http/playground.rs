@@ -9,11 +9,7 @@
 //! Every call becomes a span in the project's traces through the ingest path
 //! (`services::llm_calls::SpanObserver`).
 
-use crate::{
-    ingest::{Ingest, Refusal},
-    startup::AppState,
-};
-use async_trait::async_trait;
+use crate::startup::AppState;
 use axum::{
     body::Bytes,
     extract::{Path, State},
@@ -25,16 +21,12 @@ use axum::{
     routing::post,
     Extension, Json, Router,
 };
-use domain::{
-    playground::{event, ChatCall, StreamDone, StreamError, StreamStart, TextDelta},
-    traces::SpanRow,
-};
+use domain::playground::{event, ChatCall, StreamDone, StreamError, StreamStart, TextDelta};
 use futures::{stream, Stream, StreamExt};
 use llm::{ChatEvent, ChatRequest, ChatStream, LlmError, LlmErrorKind, LlmProvider, Message};
 use services::{
-    api_keys::KeyPrincipal,
-    llm_calls::{self, CallContext, SpanObserver, SpanSink},
-    provider_keys, RequestContext, ServiceError, ServiceResult,
+    llm_calls::{self, CallContext, SpanObserver},
+    provider_keys, RequestContext, ServiceError,
 };
 use std::{convert::Infallible, sync::Arc, time::Duration, time::Instant};
 
@@ -45,21 +37,6 @@ const MAX_SESSION_ID_LEN: usize = 128;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route(CHAT_PATH, post(chat))
-}
-
-/// Writes call spans the way SDK spans are written: quota, offload, durable batch, usage.
-struct IngestSink(Arc<Ingest>);
-
-#[async_trait]
-impl SpanSink for IngestSink {
-    async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
-        // The platform writes for itself: no API key, only the project the call was made for.
-        let principal = KeyPrincipal { key_id: "elasticdash-playground".into(), project_id: project_id.to_owned(), scopes: Vec::new() };
-        self.0.accept(&principal, rows).await.map_err(|r| match r {
-            Refusal::Busy { .. } => ServiceError::Unavailable,
-            Refusal::Service(e) => e,
-        })
-    }
 }
 
 fn refuse(status: u16, code: &str, message: impl Into<String>) -> Response {
@@ -119,7 +96,11 @@ async fn chat(State(state): State<AppState>, Extension(ctx): Extension<RequestCo
         max_inline_bytes: state.ingest.limits().max_attribute_value_bytes,
         ..CallContext::new(&project_id, "playground")
     };
-    let observer = Arc::new(SpanObserver::new(span.clone(), prices.clone(), Arc::new(IngestSink(state.ingest.clone()))));
+    let observer = Arc::new(SpanObserver::new(
+        span.clone(),
+        prices.clone(),
+        Arc::new(crate::ingest::PlatformSink { ingest: state.ingest.clone(), key_id: "elasticdash-playground" }),
+    ));
     let provider = match llm::build_provider(&resolved.config, observer) {
         Ok(p) => p,
         Err(e) => return refuse(422, &error_code(e.kind()), explain(&e, &resolved.key.name, &model)),

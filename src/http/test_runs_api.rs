@@ -8,7 +8,7 @@
 //! - `GET /api/public/suite-runs/{id}/junit.xml` → JUnit XML.
 //!
 //! Another project's suite or suite run is 404, as a missing one. Errors are JSON
-//! `{"code", "message"}`.
+//! `{"error": {"code", "message"}}` (the OpenAPI document's `Error`).
 
 use crate::startup::AppState;
 use axum::{
@@ -47,7 +47,7 @@ pub fn routes(state: &AppState) -> Router {
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let mut res = (status, Json(json!({"code": code, "message": message.into()}))).into_response();
+    let mut res = (status, Json(json!({"error": {"code": code, "message": message.into()}}))).into_response();
     if status == StatusCode::UNAUTHORIZED {
         res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"elasticdash\""));
     }

@@ -81,3 +81,22 @@ impl Ingest {
         Ok(())
     }
 }
+
+/// Spans the platform writes about its own LLM calls (playground, test runs, test generation),
+/// through the same path as SDK spans (quota, offload, durable batch, usage). `key_id` names the
+/// writer in place of an API key.
+pub struct PlatformSink {
+    pub ingest: Arc<Ingest>,
+    pub key_id: &'static str,
+}
+
+#[async_trait::async_trait]
+impl services::llm_calls::SpanSink for PlatformSink {
+    async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
+        let principal = KeyPrincipal { key_id: self.key_id.into(), project_id: project_id.to_owned(), scopes: Vec::new() };
+        self.ingest.accept(&principal, rows).await.map_err(|r| match r {
+            Refusal::Busy { .. } => ServiceError::Unavailable,
+            Refusal::Service(e) => e,
+        })
+    }
+}

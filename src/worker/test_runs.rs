@@ -3,17 +3,14 @@
 //! targets.
 
 use super::JobHandler;
-use crate::ingest::{Ingest, Refusal};
+use crate::ingest::Ingest;
 use async_trait::async_trait;
-use domain::traces::SpanRow;
 use services::{
-    api_keys::KeyPrincipal,
-    llm_calls::SpanSink,
     ports::LeasedJob,
     prices::PriceCache,
     provider_keys::KeyCipher,
     test_runs::{self, Attempt, RunRef, RunnerConfig, RunnerDeps, TargetCaller, TargetError, TargetRequest, TargetResponse},
-    ServiceError, ServiceResult, Stores,
+    Stores,
 };
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,7 +22,13 @@ pub struct ExecuteRun {
 
 impl ExecuteRun {
     pub fn new(stores: Stores, cipher: Arc<KeyCipher>, ingest: Arc<Ingest>, prices: Arc<PriceCache>, config: RunnerConfig) -> Self {
-        let deps = RunnerDeps::new(cipher, Arc::new(IngestSink(ingest)), prices, Arc::new(PlainHttp), config);
+        let deps = RunnerDeps::new(
+            cipher,
+            Arc::new(crate::ingest::PlatformSink { ingest, key_id: "elasticdash-test-runs" }),
+            prices,
+            Arc::new(PlainHttp),
+            config,
+        );
         ExecuteRun { stores, deps: Arc::new(deps) }
     }
 }
@@ -35,21 +38,6 @@ impl JobHandler for ExecuteRun {
     async fn run(&self, job: &LeasedJob) -> Result<(), String> {
         let r: RunRef = serde_json::from_value(job.payload.clone()).map_err(|e| format!("bad job payload: {e}"))?;
         test_runs::execute(&self.stores, &self.deps, &r, Attempt { number: job.attempt, max: job.max_attempts }).await
-    }
-}
-
-/// Writes the spans of the runner's model calls as SDK spans are written: quota, offload,
-/// durable batch, usage.
-struct IngestSink(Arc<Ingest>);
-
-#[async_trait]
-impl SpanSink for IngestSink {
-    async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
-        let principal = KeyPrincipal { key_id: "elasticdash-test-runs".into(), project_id: project_id.to_owned(), scopes: Vec::new() };
-        self.0.accept(&principal, rows).await.map_err(|r| match r {
-            Refusal::Busy { .. } => ServiceError::Unavailable,
-            Refusal::Service(e) => e,
-        })
     }
 }
 
@@ -178,14 +166,11 @@ mod tests {
     #[tokio::test]
     async fn a_closed_port_is_unreachable_and_https_is_refused() {
         let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let req = |url: String| TargetRequest {
-            method: "POST".into(),
-            url,
-            headers: vec![],
-            body: "{}".into(),
-            timeout: Duration::from_secs(2),
-        };
+        let req =
+            |url: String| TargetRequest { method: "POST".into(), url, headers: vec![], body: "{}".into(), timeout: Duration::from_secs(2) };
         assert!(matches!(PlainHttp.call(req(format!("http://{free}/chat"))).await, Err(TargetError::Unreachable(_))));
-        assert!(matches!(PlainHttp.call(req("https://example.com/".into())).await, Err(TargetError::Unreachable(m)) if m.contains("https")));
+        assert!(
+            matches!(PlainHttp.call(req("https://example.com/".into())).await, Err(TargetError::Unreachable(m)) if m.contains("https"))
+        );
     }
 }

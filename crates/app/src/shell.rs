@@ -8,7 +8,6 @@ use crate::pages::{
     auth::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage},
     dashboards::DashboardPage,
     datasets::{DatasetPage, DatasetsChooser, DatasetsPage},
-    tests::{ComparePage, GeneratePage, SuiteRunPage, TestCasePage, TestRunPage, TestsPage},
     home::HomePage,
     not_found::NotFound,
     personas::PersonasPage,
@@ -16,6 +15,7 @@ use crate::pages::{
     projects::{ProjectPage, ProjectSettingsPage, ProjectsPage},
     provider_keys::{AdminProvidersPage, ProviderKeysPage},
     status::StatusPage,
+    tests::{ComparePage, GeneratePage, SuiteRunPage, TestCasePage, TestRunPage, TestsPage},
     traces::{AnalyticsPage, SessionPage, SessionsPage, SpanPage, TraceDetailPage, TraceListPage},
     usage::UsagePage,
 };

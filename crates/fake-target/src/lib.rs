@@ -192,6 +192,16 @@ async fn admin(State(s): State<Arc<Shared>>, Json(body): Json<Value>) -> StatusC
     if let Some(ms) = body["delay_ms"].as_u64() {
         c.delay = Duration::from_millis(ms);
     }
+    // Where to export spans, for callers that create the project and key after start-up (e2e).
+    if let Some(u) = body["ingest_url"].as_str() {
+        c.ingest_url = u.to_owned();
+    }
+    if let Some(k) = body["public_key"].as_str() {
+        c.public_key = k.to_owned();
+    }
+    if let Some(k) = body["secret_key"].as_str() {
+        c.secret_key = k.to_owned();
+    }
     if let Some(st) = body["status"].as_u64() {
         c.status = st as u16;
     }

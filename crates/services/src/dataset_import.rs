@@ -300,7 +300,8 @@ pub fn ledger_row(r: LedgerRecord, dataset_id: &str, import_id: &str) -> Result<
         d.rescale(4);
         i64::try_from(d.mantissa()).map(Money::from_scaled).map_err(|_| format!("row {}: an amount is too large", r.row))
     };
-    let month = LedgerMonth::new(r.month.year() as u16, r.month.month() as u8).ok_or_else(|| format!("row {}: month out of range", r.row))?;
+    let month =
+        LedgerMonth::new(r.month.year() as u16, r.month.month() as u8).ok_or_else(|| format!("row {}: month out of range", r.row))?;
     Ok(LedgerRow {
         dataset_id: dataset_id.to_owned(),
         import_id: import_id.to_owned(),

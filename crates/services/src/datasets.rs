@@ -165,7 +165,10 @@ pub async fn start_upload(
             let id = new.dataset_id.as_deref().ok_or_else(|| ServiceError::Invalid("choose the dataset to append to or replace".into()))?;
             let dataset = stores.primary.dataset(&project_id, id).await?.ok_or(ServiceError::NotFound("dataset"))?;
             if let Some(busy) = stores.primary.list_imports(&project_id, id).await?.into_iter().find(|i| i.status.is_busy()) {
-                return Err(ServiceError::Conflict(format!("“{}” is still being imported into this dataset; wait for it to finish", busy.file_name)));
+                return Err(ServiceError::Conflict(format!(
+                    "“{}” is still being imported into this dataset; wait for it to finish",
+                    busy.file_name
+                )));
             }
             dataset
         }
@@ -236,9 +239,9 @@ pub async fn put_chunk(
     if import.status != ImportStatus::Uploading {
         return Err(ServiceError::Conflict(format!("this upload is no longer receiving chunks (it is {})", import.status.as_str())));
     }
-    let expected_len = import.chunk_len(index).ok_or_else(|| {
-        ServiceError::Invalid(format!("chunk {index} is past the end of the file ({} chunks)", import.chunk_count()))
-    })?;
+    let expected_len = import
+        .chunk_len(index)
+        .ok_or_else(|| ServiceError::Invalid(format!("chunk {index} is past the end of the file ({} chunks)", import.chunk_count())))?;
     if index > import.chunks_received {
         return Err(ServiceError::Conflict(format!("expected chunk {} next, not chunk {index}", import.chunks_received)));
     }

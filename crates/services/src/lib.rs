@@ -38,8 +38,8 @@ pub mod usage;
 pub mod users;
 
 pub use context::{Actor, RequestContext};
+pub use error::StoreError;
 /// The spreadsheet parser, for callers that name its types (mappings, settings).
 pub use ledger;
-pub use error::StoreError;
 pub use service_error::{ServiceError, ServiceResult};
 pub use stores::Stores;

@@ -113,7 +113,8 @@ pub async fn update(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str,
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let old = load(stores, &access, id).await?;
     let input = clean(input)?;
-    let suite = Suite { name: input.name, description: input.description, case_ids: input.case_ids, updated_at_ms: now_ms(), ..old.clone() };
+    let suite =
+        Suite { name: input.name, description: input.description, case_ids: input.case_ids, updated_at_ms: now_ms(), ..old.clone() };
     stores.primary.update_suite(&suite).await.map_err(|e| store_error(e, &suite.name))?;
     let change = Change {
         action: "suite.update",

@@ -44,9 +44,13 @@ pub fn case_from_spans(trace_id: &str, spans: &[SpanRow]) -> Result<CaseInput, S
     if llm.is_empty() {
         return Err("the trace has no LLM calls to turn into steps".into());
     }
+    // The runner compares the text of the answer (not the raw message JSON): expect that too.
     let steps = llm
         .iter()
-        .map(|s| step(s.model.clone(), s.input.clone().unwrap_or_default(), s.output.clone().unwrap_or_default()))
+        .map(|s| {
+            let (input, output) = (s.input.as_deref().unwrap_or_default(), s.output.as_deref().unwrap_or_default());
+            step(s.model.clone(), crate::test_runs::user_text(input), crate::test_runs::reply_text(output))
+        })
         .collect();
     let attrs: serde_json::Value = serde_json::from_str(&root.attributes).unwrap_or_default();
     let target = match attr(&attrs, &["url.full", "http.url"]) {
@@ -135,11 +139,8 @@ pub async fn generation_prompt(stores: &Stores, ctx: &RequestContext, slug: &str
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let project_id = &access.project.id;
     let now_ns = crate::clock::now_ms() as u64 * 1_000_000;
-    let filter = domain::traces::TraceFilter {
-        from_ns: now_ns.saturating_sub(30 * 86_400 * 1_000_000_000),
-        to_ns: now_ns,
-        ..Default::default()
-    };
+    let filter =
+        domain::traces::TraceFilter { from_ns: now_ns.saturating_sub(30 * 86_400 * 1_000_000_000), to_ns: now_ns, ..Default::default() };
     let query = domain::traces::TraceQuery { filter, order: Default::default(), after: None, limit: PROMPT_TRACES };
     let page = stores.analytics.list_traces(project_id, &query).await?;
     let mut lines = Vec::new();

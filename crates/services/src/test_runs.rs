@@ -33,8 +33,7 @@ use domain::{
     jobs::NewJob,
     test_steps::MatchType,
     testcases::{
-        CaseStatus, HttpTarget, ModelTarget, RunStatus, StepOverride, StepResult, Suite, SuiteRun, SuiteRunCounts, Target, TestCase,
-        TestRun,
+        CaseStatus, HttpTarget, ModelTarget, RunStatus, StepOverride, StepResult, SuiteRun, SuiteRunCounts, Target, TestCase, TestRun,
     },
     traces::SpanRow,
     ProjectRole,
@@ -326,7 +325,9 @@ pub async fn start_suite_run(stores: &Stores, starter: Starter<'_>, suite_id: &s
         entity_id: &suite_run.id,
         project_id: Some(&project_id),
         old: None,
-        new: Some(json!({"suite_id": suite.id, "runs": runs.len(), "skipped_unapproved": skipped, "trigger": trigger, "api_key_id": key_id})),
+        new: Some(
+            json!({"suite_id": suite.id, "runs": runs.len(), "skipped_unapproved": skipped, "trigger": trigger, "api_key_id": key_id}),
+        ),
     };
     audit::record(stores.primary.as_ref(), ctx, change).await?;
     Ok((suite_run, runs))
@@ -581,7 +582,8 @@ async fn report_in(stores: &Stores, project_id: &str, suite_run_id: &str) -> Ser
             names.insert(run.case_id.clone(), entry);
         }
         let (case_name, version) = names[&run.case_id].clone();
-        let failures = if run.status.is_final() && !run.passed() && run.status != RunStatus::Cancelled { failures_of(&run) } else { Vec::new() };
+        let failures =
+            if run.status.is_final() && !run.passed() && run.status != RunStatus::Cancelled { failures_of(&run) } else { Vec::new() };
         runs.push(RunSummary { outdated: run.is_outdated(version), case_name, failures, run });
     }
     // Failures first, creation order kept within each group.
@@ -623,7 +625,13 @@ pub async fn suite_trend(stores: &Stores, ctx: &RequestContext, slug: &str, suit
     let mut points = Vec::new();
     for sr in stores.primary.list_suite_runs(project_id, suite_id, n.clamp(1, 200)).await? {
         let counts = stores.primary.suite_run_counts(project_id, &sr.id).await?;
-        points.push(TrendPoint { pass_rate: pass_rate(&counts), suite_run_id: sr.id, created_at_ms: sr.created_at_ms, status: sr.status, counts });
+        points.push(TrendPoint {
+            pass_rate: pass_rate(&counts),
+            suite_run_id: sr.id,
+            created_at_ms: sr.created_at_ms,
+            status: sr.status,
+            counts,
+        });
     }
     points.reverse();
     Ok(points)
@@ -778,9 +786,11 @@ pub async fn execute(stores: &Stores, deps: &RunnerDeps, r: &RunRef, attempt: At
     };
     let outcome = match outcome {
         Ok(o) => o,
-        Err(reason) if attempt.is_last() => {
-            Outcome { steps: Vec::new(), fingerprint: None, error: Some(format!("the run stopped after {} attempts: {reason}", attempt.number)) }
-        }
+        Err(reason) if attempt.is_last() => Outcome {
+            steps: Vec::new(),
+            fingerprint: None,
+            error: Some(format!("the run stopped after {} attempts: {reason}", attempt.number)),
+        },
         Err(reason) => return Err(reason),
     };
     run.steps = outcome.steps;
@@ -885,15 +895,19 @@ async fn run_model(stores: &Stores, deps: &RunnerDeps, run: &TestRun, case: &Tes
             messages.push(Message::system(target.system_prompt.clone()));
         }
         messages.push(Message::user(step.input.clone()));
-        let request =
-            ChatRequest { temperature: target.temperature.map(|t| t as f32), max_tokens: target.max_tokens, ..ChatRequest::new(model, messages) };
+        let request = ChatRequest {
+            temperature: target.temperature.map(|t| t as f32),
+            max_tokens: target.max_tokens,
+            ..ChatRequest::new(model, messages)
+        };
         let reply = match llm::build_provider(&config, observer) {
             Ok(provider) => provider.chat(&request).await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         observed.push(reply.map(|r| {
             let tokens = r.usage.map(|u| u64::from(u.input_tokens) + u64::from(u.output_tokens));
-            let cost = llm_calls::cost_micros(&prices, &r.model, r.usage).or_else(|| llm_calls::cost_micros(&prices, &request.model, r.usage));
+            let cost =
+                llm_calls::cost_micros(&prices, &r.model, r.usage).or_else(|| llm_calls::cost_micros(&prices, &request.model, r.usage));
             Observation {
                 model: Some(r.model),
                 input: step.input.clone(),
@@ -917,7 +931,12 @@ async fn run_model(stores: &Stores, deps: &RunnerDeps, run: &TestRun, case: &Tes
                 let verdict = judge.verdict(step, &obs).await?;
                 StepResult { index: i as u32, verdict: checks::evaluate(step, &obs, verdict), observed: Some(obs), override_: None }
             }
-            Err(e) => StepResult { index: i as u32, observed: None, verdict: StepVerdict::fail(format!("the model call failed: {e}")), override_: None },
+            Err(e) => StepResult {
+                index: i as u32,
+                observed: None,
+                verdict: StepVerdict::fail(format!("the model call failed: {e}")),
+                override_: None,
+            },
         };
         steps.push(result);
     }
@@ -1155,6 +1174,9 @@ pub fn tool_calls_of(output: &str) -> Vec<ObservedToolCall> {
     calls
 }
 
+/// The judge's provider and model, or why there is none (a reason for the step).
+type JudgeProvider = Result<(Arc<dyn LlmProvider>, String), String>;
+
 /// The same-meaning judge of one run: its provider is resolved once, on first use.
 struct Judge<'a> {
     stores: &'a Stores,
@@ -1162,7 +1184,7 @@ struct Judge<'a> {
     project_id: &'a str,
     /// A model target's key and model.
     preferred: Option<(&'a ProviderKeyRecord, &'a str)>,
-    ready: Option<Result<(Arc<dyn LlmProvider>, String), String>>,
+    ready: Option<JudgeProvider>,
 }
 
 impl<'a> Judge<'a> {
@@ -1170,7 +1192,8 @@ impl<'a> Judge<'a> {
         Judge { stores, deps, project_id, preferred, ready: None }
     }
 
-    async fn provider(&mut self) -> Result<Result<(Arc<dyn LlmProvider>, String), String>, String> {
+    /// `Err` for store errors only.
+    async fn provider(&mut self) -> Result<JudgeProvider, String> {
         if let Some(ready) = &self.ready {
             return Ok(ready.clone());
         }
@@ -1220,11 +1243,6 @@ impl<'a> Judge<'a> {
             Err(e) => checks::judge_unavailable(&e.to_string()),
         }))
     }
-}
-
-/// The suite a suite run belongs to (for pages).
-pub async fn suite_of(stores: &Stores, project_id: &str, suite_run: &SuiteRun) -> ServiceResult<Option<Suite>> {
-    Ok(stores.primary.suite(project_id, &suite_run.suite_id).await?)
 }
 
 #[cfg(test)]

@@ -150,19 +150,19 @@ fn seal(cipher: &KeyCipher, project_id: &str, case_id: &str, secrets: &[(String,
 /// The secret headers of a case in clear (for the runner only).
 pub async fn secret_headers(stores: &Stores, cipher: &KeyCipher, case: &TestCase) -> ServiceResult<Vec<(String, String)>> {
     let Some(blob) = stores.primary.case_secret_headers(&case.project_id, &case.id).await? else { return Ok(Vec::new()) };
-    let plain = cipher.decrypt(Some(&case.project_id), &secret_ad(&case.id), &blob).map_err(|_| {
-        invalid("the secret headers of this test case cannot be decrypted with this server's master key; enter them again")
-    })?;
+    let plain = cipher
+        .decrypt(Some(&case.project_id), &secret_ad(&case.id), &blob)
+        .map_err(|_| invalid("the secret headers of this test case cannot be decrypted with this server's master key; enter them again"))?;
     serde_json::from_str(&plain).map_err(|_| ServiceError::Internal)
 }
 
 /// What audit rows say about a case: never the secret values.
 fn audit_view(case: &TestCase) -> serde_json::Value {
     json!({"name": case.name, "feature": case.feature, "status": case.status.as_str(), "version": case.version,
-           "steps": case.steps.len(), "tags": case.tags, "target": match &case.target {
-               Target::Http(h) => json!({"kind": "http", "method": h.method, "url": h.url, "secret_headers": h.secret_header_names}),
-               Target::Model(m) => json!({"kind": "model", "model": m.model}),
-           }})
+    "steps": case.steps.len(), "tags": case.tags, "target": match &case.target {
+        Target::Http(h) => json!({"kind": "http", "method": h.method, "url": h.url, "secret_headers": h.secret_header_names}),
+        Target::Model(m) => json!({"kind": "model", "model": m.model}),
+    }})
 }
 
 async fn load(stores: &Stores, access: &ProjectAccess, id: &str) -> ServiceResult<TestCase> {
@@ -230,7 +230,13 @@ pub async fn update(
 ) -> ServiceResult<TestCase> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let old = load(stores, &access, id).await?;
-    let input = clean(input)?;
+    let mut input = clean(input)?;
+    // Secret values not re-entered are kept, and so are their names (whatever the form sent).
+    if input.secret_headers.is_none() {
+        if let (Target::Http(new), Target::Http(stored)) = (&mut input.target, &old.target) {
+            new.secret_header_names = stored.secret_header_names.clone();
+        }
+    }
     let mut case = old.clone();
     case.name = input.name;
     case.feature = input.feature;
@@ -339,7 +345,13 @@ pub async fn add_comment(stores: &Stores, ctx: &RequestContext, slug: &str, case
     add_comment_in(stores, ctx, &access, case_id, body).await
 }
 
-async fn add_comment_in(stores: &Stores, ctx: &RequestContext, access: &ProjectAccess, case_id: &str, body: &str) -> ServiceResult<CaseComment> {
+async fn add_comment_in(
+    stores: &Stores,
+    ctx: &RequestContext,
+    access: &ProjectAccess,
+    case_id: &str,
+    body: &str,
+) -> ServiceResult<CaseComment> {
     let body = body.trim();
     if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
         return Err(invalid(format!("a comment has 1 to {MAX_COMMENT_CHARS} characters")));
@@ -367,7 +379,12 @@ async fn add_comment_in(stores: &Stores, ctx: &RequestContext, access: &ProjectA
     Ok(comment)
 }
 
-pub async fn get(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<(ProjectAccess, TestCase, Vec<CaseComment>)> {
+pub async fn get(
+    stores: &Stores,
+    ctx: &RequestContext,
+    slug: &str,
+    id: &str,
+) -> ServiceResult<(ProjectAccess, TestCase, Vec<CaseComment>)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
     let case = load(stores, &access, id).await?;
     let comments = stores.primary.list_comments(&access.project.id, id).await?;
@@ -380,4 +397,10 @@ pub async fn list(stores: &Stores, ctx: &RequestContext, slug: &str, filter: &Ca
     filter.limit = filter.limit.clamp(1, 500);
     let cases = stores.primary.list_cases(&access.project.id, &filter).await?;
     Ok((access, cases))
+}
+
+/// The project, if the actor may change its test cases (editor or owner). Forms call it before
+/// reading their fields, so a caller without the right learns nothing from validation messages.
+pub async fn authorize_edit(stores: &Stores, ctx: &RequestContext, slug: &str) -> ServiceResult<ProjectAccess> {
+    authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await
 }

@@ -166,7 +166,14 @@ macro_rules! impl_dataset_repo {
                         .map_err(db_err)
                 }
 
-                async fn update_dataset_counts(&self, project_id: &str, id: &str, rows: u64, size_bytes: u64, now_ms: i64) -> StoreResult<()> {
+                async fn update_dataset_counts(
+                    &self,
+                    project_id: &str,
+                    id: &str,
+                    rows: u64,
+                    size_bytes: u64,
+                    now_ms: i64,
+                ) -> StoreResult<()> {
                     let done = sqlx::query(sql::UPDATE_COUNTS)
                         .bind(project_id)
                         .bind(id)

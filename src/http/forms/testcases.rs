@@ -6,11 +6,7 @@
 //! crates/app/src/pages/tests/fields.rs), `steps` saying how many groups were sent.
 
 use super::{finish, Ctx};
-use crate::{
-    ingest::{Ingest, Refusal},
-    startup::AppState,
-};
-use async_trait::async_trait;
+use crate::startup::AppState;
 use axum::{
     extract::{Path, State},
     response::Response,
@@ -19,12 +15,10 @@ use axum::{
 use domain::{
     test_steps::{ExpectedToolCall, MatchType, StepExpectation},
     testcases::{CaseStatus, HttpTarget, ModelTarget, Target, TestCase},
-    traces::SpanRow,
 };
 use serde::Deserialize;
 use services::{
-    api_keys::KeyPrincipal,
-    llm_calls::{self, CallContext, SpanObserver, SpanSink},
+    llm_calls::{self, CallContext, SpanObserver},
     provider_keys, suites,
     suites::SuiteInput,
     test_generation, test_runs,
@@ -226,10 +220,13 @@ pub async fn update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(pairs);
-    let r = match (f.num::<u32>("version", "the version"), case_input(&f)) {
-        (Ok(Some(version)), Ok(input)) => testcases::update(&state.stores, &state.key_cipher, &ctx, &slug, &id, version, &input).await,
-        (Ok(None), _) => Err(invalid("the form has no version; reload the page")),
-        (Err(e), _) | (_, Err(e)) => Err(invalid(e)),
+    let r = match testcases::authorize_edit(&state.stores, &ctx, &slug).await {
+        Err(e) => Err(e),
+        Ok(_) => match (f.num::<u32>("version", "the version"), case_input(&f)) {
+            (Ok(Some(version)), Ok(input)) => testcases::update(&state.stores, &state.key_cipher, &ctx, &slug, &id, version, &input).await,
+            (Ok(None), _) => Err(invalid("the form has no version; reload the page")),
+            (Err(e), _) | (_, Err(e)) => Err(invalid(e)),
+        },
     };
     let page = case_page(&slug, &id);
     finish(&session, r, |c: TestCase| format!("Test case saved (version {}).", c.version), &page, &page).await
@@ -272,9 +269,10 @@ pub async fn set_status(
     Path((slug, id)): Path<(String, String)>,
     Form(f): Form<ReviewForm>,
 ) -> Response {
-    let r = match CaseStatus::parse(&f.to) {
-        Some(to) => testcases::set_status(&state.stores, &ctx, &slug, &id, to, Some(&f.comment)).await,
-        None => Err(invalid(format!("“{}” is not a review status", f.to))),
+    let r = match (testcases::authorize_edit(&state.stores, &ctx, &slug).await, CaseStatus::parse(&f.to)) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Some(to)) => testcases::set_status(&state.stores, &ctx, &slug, &id, to, Some(&f.comment)).await,
+        (Ok(_), None) => Err(invalid(format!("“{}” is not a review status", f.to))),
     };
     let page = case_page(&slug, &id);
     finish(&session, r, |c: TestCase| format!("The case is now {}.", c.status.label().to_lowercase()), &page, &page).await
@@ -342,8 +340,9 @@ pub async fn override_step(
         "false" => Some(false),
         _ => None,
     };
-    let r = match (f.step.trim().parse::<u32>(), passed) {
-        (Ok(step), Some(passed)) => test_runs::override_step(&state.stores, &ctx, &slug, &run_id, step, passed, &f.comment).await,
+    let r = match (testcases::authorize_edit(&state.stores, &ctx, &slug).await, f.step.trim().parse::<u32>(), passed) {
+        (Err(e), _, _) => Err(e),
+        (Ok(_), Ok(step), Some(passed)) => test_runs::override_step(&state.stores, &ctx, &slug, &run_id, step, passed, &f.comment).await,
         _ => Err(invalid("choose pass or fail for a step of this run")),
     };
     let page = run_page(&slug, &run_id);
@@ -362,6 +361,11 @@ pub async fn cancel_suite_run(
     finish(&session, r, |_| "Suite run cancelled.".into(), &page, &page).await
 }
 
+/// `1 test case`, `3 test cases`.
+fn cases(n: usize) -> String {
+    format!("{n} test case{}", if n == 1 { "" } else { "s" })
+}
+
 fn suite_input(pairs: Vec<(String, String)>) -> SuiteInput {
     let f = Fields(pairs);
     SuiteInput { name: f.get("name").to_owned(), description: f.get("description").to_owned(), case_ids: f.all("case_ids") }
@@ -376,7 +380,7 @@ pub async fn create_suite(
 ) -> Response {
     let r = suites::create(&state.stores, &ctx, &slug, &suite_input(pairs)).await;
     let page = tests_page(&slug);
-    finish(&session, r, |s| format!("Suite “{}” created with {} cases.", s.name, s.case_ids.len()), &page, &page).await
+    finish(&session, r, |s| format!("Suite “{}” created with {}.", s.name, cases(s.case_ids.len())), &page, &page).await
 }
 
 pub async fn update_suite(
@@ -410,7 +414,8 @@ pub async fn run_suite(
 ) -> Response {
     let r = test_runs::start_suite_run(&state.stores, test_runs::Starter::Person { ctx: &ctx, slug: &slug }, &id).await;
     let to = r.as_ref().map(|(sr, _)| suite_run_page(&slug, &sr.id)).unwrap_or_default();
-    finish(&session, r, |(_, runs)| format!("Suite run started: {} approved cases.", runs.len()), &to, &tests_page(&slug)).await
+    finish(&session, r, |(_, runs)| format!("Suite run started: {} (approved ones only).", cases(runs.len())), &to, &tests_page(&slug))
+        .await
 }
 
 pub async fn from_trace(
@@ -433,8 +438,8 @@ pub async fn from_conversation(
 ) -> Response {
     let r = test_generation::from_conversation(&state.stores, &state.key_cipher, &ctx, &slug, &id).await;
     let to = r.as_ref().map(|c| case_page(&slug, &c.id)).unwrap_or_default();
-    let back = safe(format!("/projects/{slug}/playground?conversation={id}"));
-    finish(&session, r, |c: TestCase| format!("Draft test case “{}” created from the conversation.", c.name), &to, &back).await
+    // Back to the test cases: the playground page does not show messages.
+    finish(&session, r, |c: TestCase| format!("Draft test case “{}” created from the conversation.", c.name), &to, &tests_page(&slug)).await
 }
 
 #[derive(Deserialize)]
@@ -453,23 +458,9 @@ pub struct GenerateForm {
     target_system_prompt: String,
 }
 
-/// Writes the generation call's span as SDK spans are written (quota, usage), so it is costed
-/// and traced like a playground call.
-struct IngestSink(Arc<Ingest>);
-
-#[async_trait]
-impl SpanSink for IngestSink {
-    async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
-        let principal = KeyPrincipal { key_id: "elasticdash-test-generation".into(), project_id: project_id.to_owned(), scopes: Vec::new() };
-        self.0.accept(&principal, rows).await.map_err(|r| match r {
-            Refusal::Busy { .. } => ServiceError::Unavailable,
-            Refusal::Service(e) => e,
-        })
-    }
-}
-
 /// Ask the model with the (edited) prompt and save its proposals as drafts.
 async fn generate_drafts(state: &AppState, ctx: &services::RequestContext, slug: &str, f: &GenerateForm) -> ServiceResult<String> {
+    testcases::authorize_edit(&state.stores, ctx, slug).await?;
     let prompt = f.prompt.trim();
     if prompt.is_empty() || prompt.chars().count() > MAX_PROMPT_CHARS {
         return Err(invalid(format!("the prompt has 1 to {MAX_PROMPT_CHARS} characters")));
@@ -494,7 +485,11 @@ async fn generate_drafts(state: &AppState, ctx: &services::RequestContext, slug:
         max_inline_bytes: state.ingest.limits().max_attribute_value_bytes,
         ..CallContext::new(&project_id, "test_generation")
     };
-    let observer = Arc::new(SpanObserver::new(span, prices, Arc::new(IngestSink(state.ingest.clone()))));
+    let observer = Arc::new(SpanObserver::new(
+        span,
+        prices,
+        Arc::new(crate::ingest::PlatformSink { ingest: state.ingest.clone(), key_id: "elasticdash-test-generation" }),
+    ));
     let provider = llm::build_provider(&resolved.config, observer).map_err(|e| invalid(format!("the provider key cannot be used: {e}")))?;
     let request = llm::ChatRequest::new(model, vec![llm::Message::user(prompt.to_owned())]);
     let reply = provider.chat(&request).await.map_err(|e| invalid(format!("the model did not answer: {e}")))?;
@@ -513,9 +508,15 @@ async fn generate_drafts(state: &AppState, ctx: &services::RequestContext, slug:
         test_generation::save_generated(&state.stores, &state.key_cipher, ctx, &resolved.access, &reply.content, &target).await?;
     let mut message = match saved.len() {
         0 => "No draft was created.".to_owned(),
-        n => format!("Created {n} draft test case{}: {}.", if n == 1 { "" } else { "s" }, saved.iter().map(|c| format!("“{}”", c.name)).collect::<Vec<_>>().join(", ")),
+        n => format!(
+            "Created {n} draft test case{}: {}.",
+            if n == 1 { "" } else { "s" },
+            saved.iter().map(|c| format!("“{}”", c.name)).collect::<Vec<_>>().join(", ")
+        ),
     };
     if !refused.is_empty() {
+        // A proposal without a name is refused as ": why".
+        let refused: Vec<String> = refused.iter().map(|r| if r.starts_with(": ") { format!("(unnamed){r}") } else { r.clone() }).collect();
         message.push_str(&format!(" Refused {}: {}.", refused.len(), refused.join("; ")));
     }
     Ok(message)
@@ -588,7 +589,14 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_the_step_number() {
-        let f = fields(&[("s0_input", "i"), ("s0_expected", "o"), ("s1_input", "i"), ("s1_match", "json_schema"), ("s1_schema", "{"), ("steps", "2")]);
+        let f = fields(&[
+            ("s0_input", "i"),
+            ("s0_expected", "o"),
+            ("s1_input", "i"),
+            ("s1_match", "json_schema"),
+            ("s1_schema", "{"),
+            ("steps", "2"),
+        ]);
         assert!(case_input(&f).unwrap_err().starts_with("step 2: the JSON schema"));
         let f = fields(&[("s0_input", "i"), ("s0_match", "fuzzy")]);
         assert!(case_input(&f).unwrap_err().contains("“fuzzy” is not a match type"));
@@ -598,7 +606,8 @@ mod tests {
         assert!(case_input(&f).unwrap_err().contains("Name: value"));
         let f = fields(&[("steps", "9999")]);
         assert!(case_input(&f).is_err());
-        let f = fields(&[("steps", "2"), ("s0_input", "i"), ("s0_remove", "1"), ("s1_input", "j"), ("s1_tools", "[{\"name\":\"lookup\"}]")]);
+        let f =
+            fields(&[("steps", "2"), ("s0_input", "i"), ("s0_remove", "1"), ("s1_input", "j"), ("s1_tools", "[{\"name\":\"lookup\"}]")]);
         let c = case_input(&f).unwrap();
         assert_eq!((c.steps.len(), c.steps[0].input.as_str(), c.steps[0].tool_calls[0].name.as_str()), (1, "j", "lookup"));
     }

@@ -56,6 +56,8 @@ pub struct DashboardData {
     pub kpis: Vec<KpiCard>,
     pub charts: Vec<ChartView>,
     pub drill: Option<DrillView>,
+    /// The project's datasets as (id, name), for the dataset filter and the records table.
+    pub datasets: Vec<(String, String)>,
 }
 
 /// Page parameters beside the filter.
@@ -153,6 +155,7 @@ pub async fn load_dashboard(slug: String, #[server(default)] query: String) -> R
         let (access, records) =
             services::ledger_dashboard::drill_down(&stores(), &request(), &slug, &filter, params.sort, params.page).await.map_err(fail)?;
         let drill = DrillView { records, sort: params.sort, page: params.page, page_size: services::ledger_dashboard::DRILL_PAGE_SIZE };
+        let datasets = server::datasets(&slug).await?;
         return Ok(DashboardData {
             project: server::head(&access),
             filter,
@@ -161,12 +164,14 @@ pub async fn load_dashboard(slug: String, #[server(default)] query: String) -> R
             kpis: Vec::new(),
             charts: Vec::new(),
             drill: Some(drill),
+            datasets,
         });
     }
     let (access, d, values) = services::ledger_dashboard::open_dashboard(&stores(), &request(), &slug, &filter).await.map_err(fail)?;
     let head = server::head(&access);
     let (kpis, charts) = server::figures(&head.slug, &filter, &d);
-    Ok(DashboardData { project: head, filter, dashboard: Some(d), values, kpis, charts, drill: None })
+    let datasets = server::datasets(&slug).await?;
+    Ok(DashboardData { project: head, filter, dashboard: Some(d), values, kpis, charts, drill: None, datasets })
 }
 
 #[cfg(feature = "ssr")]
@@ -175,6 +180,13 @@ mod server {
     use crate::components::ledger_charts::{self as charts, blank_label};
     use domain::ledger_dashboard::{Money, StepKind};
     use serde_json::{Map, Value};
+
+    /// (id, name) of the project's datasets, by name.
+    pub async fn datasets(slug: &str) -> Result<Vec<(String, String)>, ServerFnError> {
+        use crate::api::support::*;
+        let (_, listing) = services::datasets::list(&stores(), &request(), slug).await.map_err(fail)?;
+        Ok(listing.into_iter().map(|l| (l.dataset.id, l.dataset.name)).collect())
+    }
 
     pub fn head(a: &services::authz::ProjectAccess) -> ProjectHead {
         ProjectHead { slug: a.project.slug.to_string(), name: a.project.name.clone(), role: a.role }

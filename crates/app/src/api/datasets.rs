@@ -122,16 +122,13 @@ pub async fn load_dataset(slug: String, id: String) -> Result<DatasetDetailView,
     })
 }
 
-/// Megabytes with one decimal ("0.1 MB" at least for a non-empty file).
+/// Megabytes with one decimal ("< 0.1 MB" for a small file).
 pub fn megabytes(bytes: u64) -> String {
-    if bytes == 0 {
-        return "0 MB".into();
-    }
     let mb = bytes as f64 / (1024.0 * 1024.0);
-    if mb < 0.1 {
-        "0.1 MB".into()
-    } else {
-        format!("{mb:.1} MB")
+    match bytes {
+        0 => "0 MB".into(),
+        _ if mb < 0.05 => "< 0.1 MB".into(),
+        _ => format!("{mb:.1} MB"),
     }
 }
 
@@ -380,7 +377,8 @@ mod tests {
     #[test]
     fn sizes_in_megabytes() {
         assert_eq!(megabytes(0), "0 MB");
-        assert_eq!(megabytes(10), "0.1 MB");
+        assert_eq!(megabytes(10), "< 0.1 MB");
+        assert_eq!(megabytes(60 * 1024), "0.1 MB");
         assert_eq!(megabytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MB");
     }
 }

@@ -12,9 +12,9 @@ pub mod prices;
 pub mod projects;
 pub mod provider_keys;
 pub mod retention;
-pub mod testcases;
 #[cfg(feature = "ssr")]
 mod support;
+pub mod testcases;
 pub mod traces;
 pub mod usage;
 

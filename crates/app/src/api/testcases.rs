@@ -196,7 +196,9 @@ mod load {
             .y_axis(Axis::new().type_(AxisType::Value).name("%").min(0).max(100))
             .y_axis(Axis::new().type_(AxisType::Value).name("failed"))
             .series(Line::new().name("Pass rate (%)").item_style(ItemStyle::new().color("#16a34a")).data(rates))
-            .series(Bar::new().name("Failed runs").y_axis_index(1).bar_width(14).item_style(ItemStyle::new().color("#dc2626")).data(failed));
+            .series(
+                Bar::new().name("Failed runs").y_axis_index(1).bar_width(14).item_style(ItemStyle::new().color("#dc2626")).data(failed),
+            );
         serde_json::to_string(&chart).unwrap_or_else(|_| "{}".into())
     }
 
@@ -234,11 +236,8 @@ pub async fn load_cases(slug: String, filter: CaseFilterParams) -> Result<CasesV
     let mut features: Vec<String> = all.iter().map(|c| c.feature.clone()).filter(|f| !f.is_empty()).collect();
     features.sort();
     features.dedup();
-    let approved = all
-        .iter()
-        .filter(|c| c.status == CaseStatus::Approved)
-        .map(|c| CaseChoice { id: c.id.clone(), name: c.name.clone() })
-        .collect();
+    let approved =
+        all.iter().filter(|c| c.status == CaseStatus::Approved).map(|c| CaseChoice { id: c.id.clone(), name: c.name.clone() }).collect();
     let (_, suites) = services::suites::list(&stores, &ctx, &slug).await.map_err(fail)?;
     let keys = load::keys(&stores, &ctx, &slug).await.map_err(fail)?;
     Ok(CasesView {
@@ -311,7 +310,13 @@ pub async fn load_suite_run(slug: String, id: String) -> Result<SuiteRunView, Se
     };
     let trend: Vec<TrendRow> = trend
         .into_iter()
-        .map(|p| TrendRow { suite_run_id: p.suite_run_id, created_at_ms: p.created_at_ms, status: p.status, counts: p.counts, pass_rate: p.pass_rate })
+        .map(|p| TrendRow {
+            suite_run_id: p.suite_run_id,
+            created_at_ms: p.created_at_ms,
+            status: p.status,
+            counts: p.counts,
+            pass_rate: p.pass_rate,
+        })
         .collect();
     Ok(SuiteRunView {
         head: load::head(&access),

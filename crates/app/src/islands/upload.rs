@@ -184,15 +184,20 @@ pub fn UploadPanel(
                 .collect_view()
         })
     };
-    let radio = move |value: &'static str, label: &'static str, hint: &'static str, enabled: bool| {
+    let radio = move |value: &'static str, label: &'static str, enabled: bool| {
         view! {
             <label class="upload-mode-option" class:disabled=!enabled>
                 <input type="radio" name="upload-mode" value=value data-testid=format!("mode-{value}")
-                    prop:checked=move || mode.get() == value disabled=move || !enabled || busy()
+                    checked=mode.get_untracked() == value prop:checked=move || mode.get() == value disabled=move || !enabled || busy()
                     on:change=move |_| mode.set(value.to_owned()) />
-                <span><strong>{label}</strong><small class="muted">{hint}</small></span>
+                <span>{label}</span>
             </label>
         }
+    };
+    let mode_hint = move || match mode.get().as_str() {
+        "append" => "Its rows are added to the dataset's rows.",
+        "replace" => "Its rows replace the dataset's rows once the import completes.",
+        _ => "A dataset of its own, named after the file unless you name it.",
     };
 
     let figures = move || {
@@ -238,10 +243,11 @@ pub fn UploadPanel(
             <h2>"Upload a ledger file"</h2>
             <fieldset class="upload-modes" disabled=move || ui.resume.with(Option::is_some)>
                 <legend class="sr-only">"What the file does"</legend>
-                {radio("create", "New dataset", "a dataset of its own", true)}
-                {radio("append", "Append", "add its rows to a dataset", has_datasets)}
-                {radio("replace", "Replace", "its rows replace a dataset's", has_datasets)}
+                {radio("create", "New dataset", true)}
+                {radio("append", "Append", has_datasets)}
+                {radio("replace", "Replace", has_datasets)}
             </fieldset>
+            <p class="muted small upload-mode-hint">{mode_hint}</p>
             <div class="upload-target">
                 <Show when=move || mode.get() == "create"
                     fallback=move || view! {

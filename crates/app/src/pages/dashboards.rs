@@ -3,7 +3,6 @@
 //! in the URL (a GET filter form and plain links), so the page works without JavaScript;
 //! `public/dashboards.js` adds cross-filtering by clicking a chart element.
 //!
-//! Datasets are shown by id: dataset metadata (names) comes with the datasets page.
 
 use crate::api::dashboards::{drill_url, load_dashboard, page_url, ChartView, DashboardData, DrillView, KpiCard};
 use crate::components::flash::LoadError;
@@ -47,15 +46,16 @@ fn page(d: DashboardData) -> impl IntoView {
         <header class="page-header">
             <span class="card-kicker"><a href=format!("/projects/{slug}")>{d.project.name.clone()}</a></span>
             <h1>"Dashboards"</h1>
-            <p class="lead">"Profit and loss of the project's ledger records. Datasets are shown by id until the datasets page names them."</p>
+            <p class="lead">"Profit and loss of the project's ledger records: filter, click a chart to narrow the page, drill down to the records, export."</p>
         </header>
     };
     let body = match (d.drill.clone(), d.dashboard.clone()) {
-        (Some(drill), _) => drill_view(&slug, &d.filter, drill).into_any(),
+        (Some(drill), _) => drill_view(&slug, &d.filter, drill, &d.datasets).into_any(),
         (None, Some(dash)) if dash.period.is_none() => {
             let filtered = d.filter != LedgerFilter::default();
+            // Without any record there is nothing to filter: only the message.
             view! {
-                {filter_form(&slug, &d.filter, &d.values)}
+                {filtered.then(|| filter_form(&slug, &d.filter, &d.values, &d.datasets))}
                 <section class="card section-gap empty-state" data-testid="dashboard-empty">
                     {if filtered {
                         view! { <p>"No ledger records match these filters. " <a href=page_url(&slug, &LedgerFilter::default(), "")>"Clear the filters"</a></p> }.into_any()
@@ -70,7 +70,7 @@ fn page(d: DashboardData) -> impl IntoView {
             let period = dash.period.map(|p| format!("{} to {}", p.from, p.to)).unwrap_or_default();
             let previous = dash.previous_period.map(|p| format!("compared with {} to {}", p.from, p.to)).unwrap_or_default();
             view! {
-                {filter_form(&slug, &d.filter, &d.values)}
+                {filter_form(&slug, &d.filter, &d.values, &d.datasets)}
                 <p class="muted section-gap" data-testid="period">{format!("{period}, {previous} · {} records", dash.rows)}</p>
                 {export_links(&slug, &d.filter)}
                 <div class="kpi-grid section-gap">{d.kpis.into_iter().map(kpi_card).collect_view()}</div>
@@ -119,7 +119,23 @@ fn select(label: &'static str, name: &'static str, options: &[String], chosen: &
     view! { <label>{label}<select name=name multiple size=size.to_string() data-testid=format!("filter-{name}")>{opts}</select></label> }
 }
 
-fn filter_form(slug: &str, f: &LedgerFilter, v: &LedgerFilterValues) -> impl IntoView {
+/// The dataset filter: a multiple select of the project's datasets by name.
+fn dataset_select(datasets: &[(String, String)], chosen: &[String]) -> impl IntoView {
+    let mut all: Vec<(String, String)> = datasets.to_vec();
+    // A chosen id that is no dataset of the project (typed in the URL) stays visible.
+    all.extend(chosen.iter().filter(|c| !datasets.iter().any(|(id, _)| id == *c)).map(|c| (c.clone(), c.clone())));
+    let size = all.len().clamp(2, 4);
+    let opts = all
+        .into_iter()
+        .map(|(id, name)| {
+            let selected = chosen.contains(&id);
+            view! { <option value=form_value(&id) selected=selected>{name}</option> }
+        })
+        .collect_view();
+    view! { <label>"Datasets"<select name="dataset" multiple size=size.to_string() data-testid="filter-dataset">{opts}</select></label> }
+}
+
+fn filter_form(slug: &str, f: &LedgerFilter, v: &LedgerFilterValues, datasets: &[(String, String)]) -> impl IntoView {
     let months: Vec<String> = v.months.iter().map(|m| m.to_string()).collect();
     let month_min = months.first().cloned().unwrap_or_default();
     let month_max = months.last().cloned().unwrap_or_default();
@@ -130,7 +146,7 @@ fn filter_form(slug: &str, f: &LedgerFilter, v: &LedgerFilterValues) -> impl Int
             <div class="filter-main">
                 <label>"From month"<input type="month" name="from" min=month_min.clone() max=month_max.clone() value=f.month_from.map(|m| m.to_string()).unwrap_or_default() placeholder="YYYY-MM" /></label>
                 <label>"To month"<input type="month" name="to" min=month_min max=month_max value=f.month_to.map(|m| m.to_string()).unwrap_or_default() placeholder="YYYY-MM" /></label>
-                <label>"Dataset ids"<input type="text" name="dataset" value=f.datasets.first().cloned().unwrap_or_default() placeholder="any dataset" /></label>
+                {dataset_select(datasets, &f.datasets)}
                 <div class="filter-actions">
                     <button class="btn btn-primary" type="submit" data-testid="apply-filters">"Apply"</button>
                     <a class="btn btn-ghost" href=reset>"Reset"</a>
@@ -147,8 +163,7 @@ fn filter_form(slug: &str, f: &LedgerFilter, v: &LedgerFilterValues) -> impl Int
                     {select("Account group", "account_group", &v.account_groups, &f.account_groups)}
                 </div>
             </details>
-            // Filters the form has no field for (further datasets, an account) are kept.
-            {f.datasets.iter().skip(1).map(|d| view! { <input type="hidden" name="dataset" value=form_value(d) /> }).collect_view()}
+            // Filters the form has no field for (an account) are kept.
             {f.account_codes.iter().map(|c| view! { <input type="hidden" name="account_code" value=form_value(c) /> }).collect_view()}
         </form>
     }
@@ -246,7 +261,7 @@ fn top_accounts(
 }
 
 /// The records behind a figure: sortable by clicking a header (a link), paged by links.
-fn drill_view(slug: &str, filter: &LedgerFilter, d: DrillView) -> impl IntoView {
+fn drill_view(slug: &str, filter: &LedgerFilter, d: DrillView, datasets: &[(String, String)]) -> impl IntoView {
     let total = d.records.total;
     let pages = total.div_ceil(u64::from(d.page_size)).max(1);
     let header = |label: &'static str, column: LedgerSortColumn, numeric: bool| {
@@ -272,7 +287,7 @@ fn drill_view(slug: &str, filter: &LedgerFilter, d: DrillView) -> impl IntoView 
             </th>
         }
     };
-    let rows = d.records.rows.into_iter().map(record_row).collect_view();
+    let rows = d.records.rows.into_iter().map(|r| record_row(r, datasets)).collect_view();
     let prev = (d.page > 0).then(|| drill_url(slug, filter, d.sort, d.page - 1));
     let next = (d.page + 1 < pages).then(|| drill_url(slug, filter, d.sort, d.page + 1));
     let from = d.page * u64::from(d.page_size) + 1;
@@ -313,10 +328,11 @@ fn drill_view(slug: &str, filter: &LedgerFilter, d: DrillView) -> impl IntoView 
     }
 }
 
-fn record_row(r: LedgerRow) -> impl IntoView {
+fn record_row(r: LedgerRow, datasets: &[(String, String)]) -> impl IntoView {
+    let dataset = datasets.iter().find(|(id, _)| *id == r.dataset_id).map(|(_, name)| name.clone()).unwrap_or_else(|| r.dataset_id.clone());
     view! {
         <tr data-testid="record" data-row=format!("{}/{}/{}", r.dataset_id, r.import_id, r.row)>
-            <td>{format!("{} #{}", r.dataset_id, r.row)}</td>
+            <td>{format!("{dataset} #{}", r.row)}</td>
             <td>{r.month.to_string()}</td>
             <td>{r.date}</td>
             <td>{r.company_code}</td>

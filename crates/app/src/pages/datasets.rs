@@ -111,8 +111,9 @@ fn list_view(v: DatasetsView) -> impl IntoView {
     } else {
         let rows = v.datasets.iter().map(|l| list_row(&slug, l, v.can_delete)).collect_view();
         view! {
-            <section class="card flush">
-                <div class="table-wrap"><table class="data-table datasets-table" data-testid="datasets">
+            // Not clipped: the delete confirmation opens over the rows below.
+            <section class="card flush datasets-card">
+                <div><table class="data-table datasets-table" data-testid="datasets">
                     <thead><tr>
                         <th>"Name"</th><th>"Status"</th><th class="num">"Rows"</th><th class="num">"Size"</th>
                         <th>"Uploaded by"</th><th>"Updated"</th><th></th>
@@ -154,7 +155,7 @@ fn list_row(slug: &str, l: &DatasetListing, can_delete: bool) -> impl IntoView {
             <td class="num" data-testid="dataset-rows">{d.rows}</td>
             <td class="num nowrap">{megabytes(d.size_bytes)}</td>
             <td class="ellipsis">{l.uploader_email.clone().unwrap_or_else(|| "—".into())}</td>
-            <td class="nowrap">{utc_minute(d.updated_at_ms)}</td>
+            <td class="small">{utc_minute(d.updated_at_ms)}</td>
             <td class="actions">{can_delete.then(|| delete_form(slug, d, true))}</td>
         </tr>
     }
@@ -206,7 +207,8 @@ fn detail_view(v: DatasetDetailView) -> impl IntoView {
             </div>
         </header>
         <FlashBanner />
-        <div class="grid-main-side datasets-layout">
+        // While an import runs or waits for its mapping, it has the whole width.
+        <div class=if busy { "datasets-layout-single" } else { "grid-main-side datasets-layout" }>
             <div class="imports">
                 <h2 class="section-title">"Imports"</h2>
                 {imports}

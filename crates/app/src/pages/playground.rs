@@ -86,6 +86,11 @@ fn saved_list(d: &PlaygroundData) -> impl IntoView {
                     <td class="muted">{c.model.clone()}</td>
                     <td class="num">{c.turns}</td>
                     <td class="nowrap muted">{crate::components::trace_view::time_of(c.created_at_ms.max(0) as u64 * 1_000_000)}</td>
+                    <td>{d.can_chat.then(|| view! {
+                        <form method="post" action=format!("/projects/{}/tests/from-conversation/{}", d.slug, c.id) class="inline-form">
+                            <button class="btn btn-ghost btn-sm" type="submit" data-testid="conversation-to-test">"Save as test case"</button>
+                        </form>
+                    })}</td>
                 </tr>
             }
         })

@@ -202,9 +202,9 @@ fn edit_form(v: &CaseView) -> impl IntoView {
         view! { <p class="banner banner-info">"Saving sends the case back to draft: it must be reviewed again before suites run it."</p> }
     });
     view! {
-        <details class="card section-gap" data-testid="edit-case">
+        <details class="card section-gap tests-collapsible" data-testid="edit-case">
             <summary class="btn btn-ghost">"Edit the case"</summary>
-            <form method="post" action=format!("{}/{}", v.head.base(), case.id) class="form" data-testid="edit-case-form">
+            <form method="post" action=format!("{}/{}", v.head.base(), case.id) class="form tests-form" data-testid="edit-case-form">
                 <input type="hidden" name="version" value=case.version.to_string() />
                 <input type="hidden" name="steps" value=(case.steps.len() + 1).to_string() />
                 {approved_note}
@@ -212,7 +212,7 @@ fn edit_form(v: &CaseView) -> impl IntoView {
                 {fields::target_fields(Some(&case.target), &v.keys, true)}
                 {steps}
                 {fields::step_fields(case.steps.len(), None, true)}
-                <button class="btn btn-primary" type="submit">"Save changes"</button>
+                <div><button class="btn btn-primary" type="submit">"Save changes"</button></div>
             </form>
         </details>
     }
@@ -224,11 +224,7 @@ fn page(v: CaseView) -> impl IntoView {
     let trace = v.case.source_trace_id.clone().map(|t| {
         view! { <a href=format!("/projects/{}/traces/{t}", v.head.slug) data-testid="source-trace">"Source trace"</a> }
     });
-    let suites = v
-        .suites
-        .iter()
-        .map(|s| view! { <span class="chip">{s.name.clone()}</span> " " })
-        .collect_view();
+    let suites = v.suites.iter().map(|s| view! { <span class="chip">{s.name.clone()}</span> " " }).collect_view();
     let tags = v.case.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> " " }).collect_view();
     let actions = v.head.can_edit.then(|| {
         view! {

@@ -35,8 +35,7 @@ fn filter_form(v: &CasesView) -> impl IntoView {
         view! { <option value=t.clone() selected=on>{t.clone()}</option> }
     };
     let tags = v.tags.iter().map(|t| option(t, &f.tag)).collect_view();
-    let features =
-        v.features.iter().map(|t| option(t, &f.feature)).collect_view();
+    let features = v.features.iter().map(|t| option(t, &f.feature)).collect_view();
     let any = !(f.status.is_empty() && f.tag.is_empty() && f.feature.is_empty() && f.search.is_empty());
     view! {
         <form method="get" class="card filter-form" data-testid="case-filters">
@@ -86,7 +85,7 @@ fn cases_table(v: &CasesView) -> AnyView {
     let base = v.head.base();
     let rows = v.cases.iter().cloned().map(|c| case_row(&base, c)).collect_view();
     view! {
-        <div class="card table-wrap">
+        <div class="card table-wrap section-gap">
             <table class="data-table" data-testid="cases-table">
                 <thead><tr><th>"Name"</th><th>"Feature"</th><th>"Status"</th><th>"Tags"</th><th class="num">"Steps"</th><th>"Updated (UTC)"</th></tr></thead>
                 <tbody>{rows}</tbody>
@@ -136,7 +135,7 @@ fn suite_card(v: &CasesView, s: &SuiteRow) -> impl IntoView {
     });
     view! {
         <section class="card suite-card" data-testid="suite-card">
-            <span class="card-kicker">{format!("{} cases · {} approved", s.suite.case_ids.len(), approved)}</span>
+            <span class="card-kicker">{format!("{} case{} · {approved} approved", s.suite.case_ids.len(), if s.suite.case_ids.len() == 1 { "" } else { "s" })}</span>
             <h3 data-testid="suite-name">{s.suite.name.clone()}</h3>
             {(!s.suite.description.is_empty()).then(|| view! { <p class="muted">{s.suite.description.clone()}</p> })}
             <details>
@@ -175,13 +174,13 @@ fn suites_section(v: &CasesView) -> impl IntoView {
     };
     let create = v.head.can_edit.then(|| {
         view! {
-            <details class="card section-gap" data-testid="new-suite">
+            <details class="card section-gap tests-collapsible" data-testid="new-suite">
                 <summary class="btn btn-ghost">"New suite"</summary>
                 <form method="post" action=format!("/projects/{}/suites", v.head.slug) class="form" data-testid="create-suite">
                     <label>"Name" <input type="text" name="name" required maxlength="100" placeholder="Smoke" /></label>
                     <label>"Description" <textarea name="description" rows="2" maxlength="2000"></textarea></label>
                     {suite_checkboxes(v, &[])}
-                    <button class="btn btn-primary" type="submit">"Create suite"</button>
+                    <div><button class="btn btn-primary" type="submit">"Create suite"</button></div>
                 </form>
             </details>
         }
@@ -195,15 +194,15 @@ fn suites_section(v: &CasesView) -> impl IntoView {
 
 fn create_form(v: &CasesView) -> impl IntoView {
     view! {
-        <details class="card section-gap new-case" data-testid="new-case">
+        <details class="card section-gap new-case tests-collapsible" data-testid="new-case">
             <summary class="btn btn-primary">"New test case"</summary>
-            <form method="post" action=v.head.base() class="form" data-testid="create-case">
+            <form method="post" action=v.head.base() class="form tests-form" data-testid="create-case">
                 {fields::case_fields(None)}
                 {fields::target_fields(None, &v.keys, false)}
                 <input type="hidden" name="steps" value="1" />
                 {fields::step_fields(0, None, false)}
                 <p class="muted small">"More steps can be added once the case exists."</p>
-                <button class="btn btn-primary" type="submit">"Create test case"</button>
+                <div><button class="btn btn-primary" type="submit">"Create test case"</button></div>
             </form>
         </details>
     }
@@ -211,18 +210,10 @@ fn create_form(v: &CasesView) -> impl IntoView {
 
 fn page(v: CasesView) -> impl IntoView {
     let lead = "Each case calls your AI application and checks every AI call it makes. Drafts are reviewed; approved cases run in suites.";
-    let actions = v.head.can_edit.then(|| {
-        view! {
-            <div class="header-actions">
-                <a class="btn btn-ghost btn-sm" href=format!("{}/generate", v.head.base()) data-testid="generate-link">"Generate with AI"</a>
-            </div>
-        }
-    });
     view! {
         <Title text=format!("Tests · {}", v.head.name) />
         {tests_header(&v.head, "Test cases".into(), Some(lead.into()), "cases")}
         <FlashBanner />
-        {actions}
         {filter_form(&v)}
         {cases_table(&v)}
         {v.head.can_edit.then(|| create_form(&v))}

@@ -133,13 +133,17 @@ pub fn step_fields(i: usize, step: Option<&StepExpectation>, removable: bool) ->
         Some(MatchType::JsonSchema { schema }) => {
             (String::new(), serde_json::to_string_pretty(schema).unwrap_or_default(), String::new(), 0.7)
         }
-        Some(MatchType::SameMeaning { validation_prompt, threshold }) => (String::new(), String::new(), validation_prompt.clone(), *threshold),
+        Some(MatchType::SameMeaning { validation_prompt, threshold }) => {
+            (String::new(), String::new(), validation_prompt.clone(), *threshold)
+        }
         _ => (String::new(), String::new(), String::new(), 0.7),
     };
-    let matches = MATCHES.map(|(v, label)| {
-        let on = v == kind;
-        view! { <option value=v selected=on>{label}</option> }
-    }).collect_view();
+    let matches = MATCHES
+        .map(|(v, label)| {
+            let on = v == kind;
+            view! { <option value=v selected=on>{label}</option> }
+        })
+        .collect_view();
     let tools = step
         .filter(|s| !s.tool_calls.is_empty())
         .map(|s| serde_json::to_string_pretty(&s.tool_calls).unwrap_or_default())
@@ -155,12 +159,14 @@ pub fn step_fields(i: usize, step: Option<&StepExpectation>, removable: bool) ->
             <div class="form-grid">
                 <label>"Match" <select name=n("match") data-testid="match-type">{matches}</select></label>
                 <label>"Model (optional)" <input type="text" name=n("model") maxlength="200" value=step.and_then(|s| s.model.clone()) /></label>
-                <label>"Pass threshold (same meaning)" <input type="number" name=n("threshold") min="0" max="1" step="0.05" value=threshold.to_string() /></label>
             </div>
             <div class="match-options">
                 <label class="match-regex">"Regular expression (for “Regular expression”)" <input type="text" name=n("pattern") class="mono" maxlength="2000" placeholder="^Refunds take \\d+ days" value=pattern /></label>
                 <label class="match-schema">"JSON schema (for “JSON schema”)" <textarea name=n("schema") rows="3" class="mono" placeholder="{\"type\": \"object\"}">{schema}</textarea></label>
-                <label class="match-judge">"Validation prompt for the judge (for “Same meaning”)" <textarea name=n("prompt") rows="2" placeholder="The answer must mention the 5-day refund window.">{prompt}</textarea></label>
+                <div class="match-judge">
+                    <label>"Validation prompt for the judge (for “Same meaning”)" <textarea name=n("prompt") rows="2" placeholder="The answer must mention the 5-day refund window.">{prompt}</textarea></label>
+                    <label class="threshold">"Pass threshold, 0–1 (for “Same meaning”)" <input type="number" name=n("threshold") min="0" max="1" step="0.05" value=threshold.to_string() /></label>
+                </div>
             </div>
             <details class="step-more">
                 <summary class="muted small">"Limits and tool calls"</summary>

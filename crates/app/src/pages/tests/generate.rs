@@ -27,7 +27,8 @@ fn page(v: GenerateView) -> impl IntoView {
             .iter()
             .enumerate()
             .map(|(i, k)| {
-                let label = format!("{} ({}{}) — default model {}", k.name, k.vendor, if k.global { ", global" } else { "" }, k.default_model);
+                let label =
+                    format!("{} ({}{}) — default model {}", k.name, k.vendor, if k.global { ", global" } else { "" }, k.default_model);
                 let on = selected_first && i == 0;
                 view! { <option value=k.id.clone() selected=on>{label}</option> }
             })
@@ -43,7 +44,7 @@ fn page(v: GenerateView) -> impl IntoView {
         .into_any()
     } else {
         view! {
-            <form method="post" action=format!("{}/generate", v.head.base()) class="form card" data-testid="generate-form">
+            <form method="post" action=format!("{}/generate", v.head.base()) class="form card tests-form generate-form" data-testid="generate-form">
                 <label>"Prompt (edit it as you like)" <textarea name="prompt" rows="16" class="mono" maxlength="100000" required>{v.prompt.clone()}</textarea></label>
                 <fieldset>
                     <legend>"Ask"</legend>

@@ -27,11 +27,10 @@ pub fn TestRunPage() -> impl IntoView {
 
 fn override_box(v: &RunView, s: &StepResult) -> impl IntoView {
     let existing = s.override_.as_ref().map(|o| {
-        let who = o
-            .by
-            .as_ref()
-            .and_then(|id| v.people.iter().find(|(uid, _)| uid == id).map(|(_, e)| e.clone()))
-            .unwrap_or_else(|| "a member".into());
+        let who =
+            o.by.as_ref()
+                .and_then(|id| v.people.iter().find(|(uid, _)| uid == id).map(|(_, e)| e.clone()))
+                .unwrap_or_else(|| "a member".into());
         view! {
             <p class="override-note" data-testid="override">
                 <strong>{if o.passed { "Passed by hand" } else { "Failed by hand" }}</strong>
@@ -70,7 +69,7 @@ fn step_block(v: &RunView, s: &StepResult, expected: Option<&StepExpectation>) -
         if let Some(t) = o.tokens {
             facts.push(format!("{t} tokens"));
         }
-        if let Some(c) = o.cost_usd {
+        if let Some(c) = o.cost_usd.filter(|c| *c > 0.0) {
             facts.push(format!("${c:.4}"));
         }
         if let Some(m) = &o.model {
@@ -85,7 +84,12 @@ fn step_block(v: &RunView, s: &StepResult, expected: Option<&StepExpectation>) -
         <section class="card section-gap run-step" class:run-step-bad=!passed data-testid="run-step" data-passed=passed.to_string()>
             <div class="step-head">
                 <strong>{format!("Step {}", s.index + 1)}</strong>
-                {if passed { view! { <span class="pill pill-ok">"Pass"</span> } } else { view! { <span class="pill pill-bad">"Fail"</span> } }}
+                {match (passed, s.override_.is_some()) {
+                    (true, false) => view! { <span class="pill pill-ok">"Pass"</span> }.into_any(),
+                    (true, true) => view! { <span class="pill pill-ok">"Pass (by hand)"</span> }.into_any(),
+                    (false, false) => view! { <span class="pill pill-bad">"Fail"</span> }.into_any(),
+                    (false, true) => view! { <span class="pill pill-bad">"Fail (by hand)"</span> }.into_any(),
+                }}
                 <span class="muted small">"Score " {score(Some(s.verdict.score))}</span>
                 {expected.map(|e| view! { <span class="muted small">{match_summary(&e.match_type)}</span> })}
             </div>
@@ -128,7 +132,11 @@ fn page(v: RunView) -> impl IntoView {
         view! { <a href=format!("{}/suite-runs/{id}", v.head.base())>"Suite report"</a> }
     });
     let progress = running.then(|| {
-        let words = if run.status == RunStatus::Pending { "Waiting for a worker…" } else { "Running: calling the target and checking each step…" };
+        let words = if run.status == RunStatus::Pending {
+            "Waiting for a worker…"
+        } else {
+            "Running: calling the target and checking each step…"
+        };
         view! { <div class="banner banner-info" role="status" data-testid="run-progress">{words} " This page refreshes by itself."</div> }
     });
     view! {

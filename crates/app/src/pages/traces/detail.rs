@@ -87,6 +87,11 @@ fn trace_view(d: TraceDetailData) -> impl IntoView {
             <div class="fact" class:fact-bad={d.errors > 0}><span class="muted">"Errors"</span><strong data-testid="error-count">{d.errors}</strong></div>
             <div class="fact fact-id"><span class="muted">"Trace id"</span><code>{d.trace_id.clone()}</code></div>
         </div>
+        {d.project.role.allows(domain::ProjectRole::Editor).then(|| view! {
+            <form method="post" action=format!("/projects/{}/tests/from-trace/{}", d.project.slug, d.trace_id) class="inline-form trace-to-test">
+                <button class="btn btn-ghost btn-sm" type="submit" data-testid="trace-to-test">"Create test case from this trace"</button>
+            </form>
+        })}
         <div class="trace-layout" data-trace-base=base.clone()>
             <section class="card span-tree-card">
                 <div class="span-tree-tools">

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, sleep, url, waitForServer, watchPage } from './support.mjs';
+import { createProject, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, sleep, url, waitForServer, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
 // The first administrator (the accounts spec creates the same one when it runs first).
@@ -167,34 +167,6 @@ async function signInAdmin(p) {
   assert.ok(!new URL(p.url()).pathname.startsWith('/login'), 'admin sign-in failed');
 }
 
-/** Gives the admin a plan without a project limit (the other specs' projects count against theirs). */
-async function liftProjectLimit(p) {
-  await p.goto(url('/admin/plans'));
-  await p.fill('form[data-testid=create-plan] input[name=name]', `Datasets e2e ${randomBytes(3).toString('hex')}`);
-  await submit(p, 'form[data-testid=create-plan]');
-  const plan = await p.locator('[data-testid=flash]').innerText();
-  const name = plan.match(/Plan “(.+)” created/)?.[1];
-  assert.ok(name, plan);
-  await p.goto(url('/admin'));
-  const assign = p.locator('[data-testid=user-row]', { hasText: ADMIN.email }).locator('form:has(select[name=plan_id])');
-  await assign.locator('select').selectOption({ label: name });
-  await Promise.all([p.waitForNavigation(), assign.locator('button').click()]);
-  assert.match(await p.locator('[data-testid=flash]').innerText(), /Plan assigned/);
-}
-
-async function createProject(p) {
-  for (let attempt = 0; ; attempt++) {
-    await gotoWithRetry(p, '/projects');
-    await p.fill('form[data-testid=create-project] input[name=name]', 'Datasets e2e');
-    await p.fill('form[data-testid=create-project] input[name=slug]', SLUG);
-    await submit(p, 'form[data-testid=create-project]');
-    const flash = await p.locator('[data-testid=flash]').innerText();
-    if (/created/.test(flash)) return;
-    assert.ok(attempt === 0, `the project was not created: ${flash}`);
-    await liftProjectLimit(p);
-  }
-}
-
 async function hydrated(p) {
   await p.waitForSelector('[data-testid=upload][data-hydrated=true]');
 }
@@ -216,7 +188,7 @@ test('upload an xlsx, confirm its mapping, and explore it in the dashboard', TIM
   const p = await context.newPage();
   const problems = watchPage(p);
   await signInAdmin(p);
-  await createProject(p);
+  await createProject(p, { name: 'Datasets e2e', slug: SLUG, adminEmail: ADMIN.email });
 
   await p.goto(url(`/projects/${SLUG}/datasets`));
   assert.match(await p.locator('[data-testid=no-datasets]').innerText(), /No datasets yet/);

@@ -3,6 +3,7 @@
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 
 export const BASE_URL = (process.env.ED_E2E_BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 export const MODE = process.env.ED_E2E_MODE ?? 'local';
@@ -126,4 +127,43 @@ export async function poll(probe, { timeoutMs = 20_000, intervalMs = 100, descri
 export async function ensureResultsDir() {
   await mkdir(RESULTS_DIR, { recursive: true });
   return RESULTS_DIR;
+}
+
+async function flashText(page) {
+  const el = page.locator('[data-testid=flash]');
+  return (await el.count()) ? (await el.first().innerText()).trim() : '';
+}
+
+async function submitForm(page, form) {
+  await Promise.all([page.waitForNavigation(), page.click(`${form} button[type=submit]`)]);
+  return flashText(page);
+}
+
+/** Gives the signed-in admin a plan without a project limit: every spec creates a project as that
+ * admin, and the default plan allows only a few. */
+export async function liftProjectLimit(page, adminEmail) {
+  await gotoWithRetry(page, '/admin/plans');
+  await page.fill('form[data-testid=create-plan] input[name=name]', `e2e ${randomBytes(3).toString('hex')}`);
+  const created = await submitForm(page, 'form[data-testid=create-plan]');
+  const name = created.match(/Plan “(.+)” created/)?.[1];
+  if (!name) throw new Error(`no plan created: ${created}`);
+  await gotoWithRetry(page, '/admin');
+  const assign = page.locator('[data-testid=user-row]', { hasText: adminEmail }).locator('form:has(select[name=plan_id])');
+  await assign.locator('select').selectOption({ label: name });
+  await Promise.all([page.waitForNavigation(), assign.locator('button').click()]);
+  const assigned = await flashText(page);
+  if (!/Plan assigned/.test(assigned)) throw new Error(`plan not assigned: ${assigned}`);
+}
+
+/** Creates a project as the signed-in admin, lifting the plan's project limit when it is reached. */
+export async function createProject(page, { name, slug, adminEmail }) {
+  for (let attempt = 0; ; attempt++) {
+    await gotoWithRetry(page, '/projects');
+    await page.fill('form[data-testid=create-project] input[name=name]', name);
+    await page.fill('form[data-testid=create-project] input[name=slug]', slug);
+    const flash = await submitForm(page, 'form[data-testid=create-project]');
+    if (/created/i.test(flash)) return;
+    if (attempt > 0) throw new Error(`the project was not created: ${flash}`);
+    await liftProjectLimit(page, adminEmail);
+  }
 }

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BASE_URL, MODE, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, url, waitForServer, watchPage } from './support.mjs';
+import { BASE_URL, MODE, createProject, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, url, waitForServer, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 300_000 };
 const FAKE_TARGET = (process.env.ED_FAKE_TARGET_URL ?? '').replace(/\/+$/, '');
@@ -146,10 +146,7 @@ test('test cases: from a trace, approve, run against the fake app, failure, over
   await signInAdmin(p);
 
   // A project and an ingest key, through the UI.
-  await gotoWithRetry(p, '/projects');
-  await p.fill('form[data-testid=create-project] input[name=name]', 'Refund bot');
-  await p.fill('form[data-testid=create-project] input[name=slug]', SLUG);
-  await press(p, 'form[data-testid=create-project] button[type=submit]');
+  await createProject(p, { name: 'Refund bot', slug: SLUG, adminEmail: ADMIN.email });
   await p.goto(url(`/projects/${SLUG}/settings`));
   await p.fill('form[data-testid=create-key] input[name=name]', 'e2e ingest');
   await press(p, 'form[data-testid=create-key] button[type=submit]');

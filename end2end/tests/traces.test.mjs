@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { MODE, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, url, waitForServer, watchPage } from './support.mjs';
+import { MODE, createProject, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, url, waitForServer, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 // The first administrator (the accounts spec creates the same one when it runs first).
@@ -115,10 +115,7 @@ test('trace explorer: ingest, list, filter, search, trace tree, session, analyti
   await signInAdmin(p);
 
   // A project and an ingest key, through the UI.
-  await gotoWithRetry(p, '/projects');
-  await p.fill('form[data-testid=create-project] input[name=name]', 'Support bot');
-  await p.fill('form[data-testid=create-project] input[name=slug]', SLUG);
-  await submit(p, 'form[data-testid=create-project]');
+  await createProject(p, { name: 'Support bot', slug: SLUG, adminEmail: ADMIN.email });
   await p.goto(url(`/projects/${SLUG}/settings`));
   await p.fill('form[data-testid=create-key] input[name=name]', 'e2e ingest');
   assert.match(await submit(p, 'form[data-testid=create-key]'), /secret/i);

@@ -4,7 +4,11 @@
 
 use crate::settings::Settings;
 use async_trait::async_trait;
-use services::{ports::PrimaryStore, StoreError};
+use domain::sessions::SessionFacts;
+use services::{
+    ports::{LiveSession, PrimaryStore, SessionDirectory},
+    StoreError,
+};
 use std::sync::Arc;
 use tower_sessions::{
     cookie::{time::Duration, SameSite},
@@ -81,5 +85,29 @@ impl SessionStore for PrimarySessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.0.delete_session(&id.to_string()).await.map_err(backend_err)
+    }
+}
+
+/// The people's view of their sessions: decodes the facts the sign-in stored under `meta`.
+#[async_trait]
+impl SessionDirectory for PrimarySessionStore {
+    async fn sessions_of(&self, user_id: &str) -> Result<Vec<LiveSession>, StoreError> {
+        let rows = self.0.user_sessions(user_id, services::clock::now_ms()).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let record: Record = serde_json::from_slice(&row.data).ok()?;
+                let facts: SessionFacts = serde_json::from_value(record.data.get(crate::http::auth::META)?.clone()).ok()?;
+                Some(LiveSession { token: row.id, facts })
+            })
+            .collect())
+    }
+
+    async fn end(&self, token: &str) -> Result<(), StoreError> {
+        self.0.delete_session(token).await
+    }
+
+    async fn end_all_but(&self, user_id: &str, keep: Option<&str>) -> Result<u64, StoreError> {
+        self.0.delete_user_sessions(user_id, keep).await
     }
 }

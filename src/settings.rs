@@ -87,6 +87,9 @@ pub struct ServerSettings {
     pub shutdown_grace_secs: u64,
     /// Where people reach this site, for links in e-mails (no trailing slash).
     pub public_url: String,
+    /// `GET /metrics` needs `Authorization: Bearer <this>`; empty: only callers on this machine
+    /// (loopback) may read it.
+    pub metrics_token: Secret,
 }
 
 impl Default for ServerSettings {
@@ -100,6 +103,7 @@ impl Default for ServerSettings {
             secure_cookies: false,
             shutdown_grace_secs: 20,
             public_url: "http://127.0.0.1:3000".into(),
+            metrics_token: Secret::default(),
         }
     }
 }

@@ -11,7 +11,7 @@ use axum::{extract::FromRef, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use services::{
-    ports::{AnalyticsStore, BlobStore, PrimaryStore},
+    ports::{AnalyticsStore, BlobStore, PrimaryStore, SessionDirectory},
     provider_keys::KeyCipher,
     StoreError, Stores,
 };
@@ -39,6 +39,8 @@ pub struct AppState {
     pub ingest: Arc<crate::ingest::Ingest>,
     /// Encrypts and decrypts stored provider keys (also a Leptos context, next to the stores).
     pub key_cipher: Arc<KeyCipher>,
+    /// People's signed-in sessions (also a Leptos context).
+    pub sessions: Arc<dyn SessionDirectory>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -224,29 +226,42 @@ pub fn build_app(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let stores = state.stores.clone();
     let key_cipher = state.key_cipher.clone();
+    let sessions = state.sessions.clone();
     let leptos = state.leptos.clone();
     let provide_stores = move || {
         provide_context(stores.clone());
         provide_context(key_cipher.clone());
+        provide_context(sessions.clone());
     };
-    let sessions = PrimarySessionStore::layer(state.stores.primary.clone(), &state.settings);
-    // Layers wrap what is above them: sessions, then the user, then the routes.
-    let router = Router::new()
-        .merge(http::health::routes())
-        .merge(http::forms::routes())
-        .merge(http::playground::routes())
-        .merge(http::audit_export::routes())
-        .merge(http::ledger_export::routes())
-        .merge(http::datasets::routes())
+    let bounds = http::Bounds::of(&state.settings);
+    let pages = http::session_routes()
+        .into_router()
         .leptos_routes_with_context(&state, routes, provide_stores.clone(), move || shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_stores, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_stores, shell));
+    // Chunks of a dataset upload may take minutes over a slow uplink.
+    let uploads = http::Bounds { timeout: bounds.timeout.max(http::datasets::CHUNK_TIMEOUT), ..bounds };
+    // The API-key routes bypass sessions and CSRF (no ambient authority) and have bounds of their own.
+    let ingest = http::Bounds { body_limit_bytes: state.settings.ingest.body_limit_bytes, ..bounds };
+    let ci = http::Bounds {
+        body_limit_bytes: http::test_runs_api::BODY_LIMIT_BYTES,
+        timeout: bounds.timeout.max(Duration::from_secs(http::test_runs_api::MAX_WAIT_SECS + 10)),
+    };
+    http::wrap(with_sessions(pages, &state), &state, bounds)
+        .merge(http::wrap(with_sessions(http::datasets::routes().into_router(), &state), &state, uploads))
+        .merge(http::wrap(http::otlp::routes().into_router().with_state(state.clone()), &state, ingest))
+        .merge(http::wrap(http::test_runs_api::routes().into_router().with_state(state.clone()), &state, ci))
+}
+
+/// Cookie-session middleware. Layers wrap what is above them: the routes see the user, loaded from
+/// the session, only after the CSRF check.
+fn with_sessions(router: Router<AppState>, state: &AppState) -> Router {
+    let sessions = PrimarySessionStore::layer(state.stores.primary.clone(), &state.settings);
+    router
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::rate_limit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::auth::load_user))
         .layer(sessions)
-        .layer(axum::middleware::from_fn(http::csrf::same_origin_only))
-        .with_state(state.clone());
-    // The API-key ingestion routes bypass sessions/CSRF and carry their own middleware and body limit.
-    http::wrap(router, &state).merge(http::otlp::routes(&state)).merge(http::test_runs_api::routes(&state))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::csrf::same_origin_only))
+        .with_state(state.clone())
 }
 
 /// A bound, ready-to-run server (tests bind port 0 and read `addr`).
@@ -285,6 +300,7 @@ impl Server {
             prices: Arc::new(services::prices::PriceCache::new(Duration::from_secs(60))),
             ingest: Arc::new(crate::ingest::Ingest::start(stores.clone(), &settings.ingest)),
             key_cipher,
+            sessions: Arc::new(PrimarySessionStore::new(stores.primary.clone())),
         };
         let worker = settings.worker.enabled.then(|| Worker::new(stores.primary.clone(), &settings.worker));
         let expire = crate::worker::retention::ExpireTraces { stores: stores.clone(), default_days: settings.retention.default_days };

@@ -1,7 +1,9 @@
-//! Every page, server function, form and HTTP route, tried by every kind of
-//! caller: anonymous, a signed-in stranger, each project role, and an admin
-//! who is not a member. A route missing from the table fails the test, so a
-//! new route cannot ship without its access rule.
+//! Every page, server function, form, JSON route and API-key route, tried by every kind of
+//! caller: anonymous, a signed-in stranger, each project role, and an admin who is not a member
+//! (API-key routes: no key, a malformed one, another project's key, a key without the scope,
+//! the right key). The route lists come from the app itself (`generate_route_list`,
+//! `server_fn_paths`, `elasticdash::http::route_table`): a route missing from these tables fails
+//! the test, so a new route cannot ship without its access rule.
 
 mod common;
 
@@ -171,7 +173,7 @@ const FORMS: &[Row] = &[
     ("/auth/reset-password", Rule::Public, &[("token", "nobody"), ("password", "x"), ("password_repeat", "y")]),
     ("/account/profile", Rule::SignedIn, &[("name", "")]),
     ("/account/password", Rule::SignedIn, &[("current", "wrong"), ("new", "x"), ("repeat", "x")]),
-    ("/account/sessions/revoke", Rule::SignedIn, &[("session_id", "nobody")]),
+    ("/account/sessions/revoke", Rule::SignedIn, &[("session", "nobody")]),
     ("/projects", Rule::SignedIn, &[("name", "")]),
     ("/projects/{slug}/settings", Rule::Member(ProjectRole::Owner), &[("name", ""), ("description", "")]),
     ("/projects/{slug}/delete", Rule::Member(ProjectRole::Owner), &[("confirm", "not-the-slug")]),
@@ -199,8 +201,8 @@ const FORMS: &[Row] = &[
     ("/projects/{slug}/personas", Rule::Member(ProjectRole::Editor), &[("name", "")]),
     ("/projects/{slug}/personas/{id}", Rule::Member(ProjectRole::Editor), &[("name", "")]),
     ("/projects/{slug}/personas/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
-    // An empty mapping form: allowed callers get "the mapping is invalid" or "not waiting".
-    ("/projects/{slug}/datasets/{id}/imports/{import_id}/mapping", Rule::Member(ProjectRole::Analyst), &[]),
+    // An empty mapping form on the seeded upload (the editor's): allowed callers get "not waiting".
+    ("/projects/{slug}/datasets/{id}/imports/{import_id}/mapping", Rule::Member(ProjectRole::Editor), &[]),
     // Without confirmation nothing is deleted.
     ("/projects/{slug}/datasets/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
     ("/projects/{slug}/tests", Rule::Member(ProjectRole::Editor), &[("name", "")]),
@@ -222,15 +224,70 @@ const FORMS: &[Row] = &[
     ("/projects/{slug}/suites/{id}/run", Rule::Member(ProjectRole::Editor), &[]),
 ];
 
-/// Plain HTTP routes outside Leptos (GET).
-const HTTP: &[(&str, Rule)] = &[
-    ("/healthz", Rule::Public),
-    ("/readyz", Rule::Public),
-    ("/metrics", Rule::Public),
-    ("/admin/audit.csv", Rule::Admin),
-    ("/projects/{slug}/dashboards/export.csv", Rule::Member(ProjectRole::Analyst)),
-    ("/projects/{slug}/dashboards/export.xlsx", Rule::Member(ProjectRole::Analyst)),
-    ("/api/public/openapi.json", Rule::Public),
+/// What a JSON or file route is sent.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    Empty,
+    Json(&'static str),
+    Bytes(usize),
+}
+
+/// Cookie-session routes outside Leptos that are not forms: (method, path, rule, body, the
+/// status an allowed caller gets). Inputs are harmless: allowed callers get a refusal that comes
+/// after the access check (422, 409, …) or a read.
+type JsonRow = (&'static str, &'static str, Rule, Body, u16);
+
+const JSON: &[JsonRow] = &[
+    ("GET", "/healthz", Rule::Public, Body::Empty, 200),
+    ("GET", "/readyz", Rule::Public, Body::Empty, 200),
+    // From loopback without `server.metrics_token` (tests/api_shell.rs checks the token).
+    ("GET", "/metrics", Rule::Public, Body::Empty, 200),
+    ("GET", "/admin/audit.csv", Rule::Admin, Body::Empty, 200),
+    ("GET", "/projects/{slug}/dashboards/export.csv", Rule::Member(ProjectRole::Analyst), Body::Empty, 200),
+    ("GET", "/projects/{slug}/dashboards/export.xlsx", Rule::Member(ProjectRole::Analyst), Body::Empty, 200),
+    // Not a chat: editors get 400 after the access check.
+    ("POST", "/projects/{slug}/playground/chat", Rule::Member(ProjectRole::Editor), Body::Json("[]"), 400),
+    // An empty file: editors get 422 "the file is empty", nothing is created.
+    (
+        "POST",
+        "/projects/{slug}/datasets/uploads",
+        Rule::Member(ProjectRole::Editor),
+        Body::Json(r#"{"file_name":"matrix.csv","size_bytes":0,"mode":"create"}"#),
+        422,
+    ),
+    ("GET", "/projects/{slug}/datasets/uploads/{id}", Rule::Member(ProjectRole::Analyst), Body::Empty, 200),
+    // The seeded upload is the editor's, 10 bytes: 3 bytes are the wrong size (422).
+    ("PUT", "/projects/{slug}/datasets/uploads/{id}/chunks/{index}", Rule::Member(ProjectRole::Editor), Body::Bytes(3), 422),
+    // No chunk yet (409), not waiting for a mapping (409).
+    ("POST", "/projects/{slug}/datasets/uploads/{id}/complete", Rule::Member(ProjectRole::Editor), Body::Empty, 409),
+    ("POST", "/projects/{slug}/datasets/uploads/{id}/mapping", Rule::Member(ProjectRole::Editor), Body::Json("{}"), 409),
+    ("GET", "/projects/{slug}/datasets/uploads/{id}/rejections.csv", Rule::Member(ProjectRole::Analyst), Body::Empty, 200),
+];
+
+/// Who an API-key route lets in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum KeyRule {
+    Public,
+    /// A key with one of these scopes; `scoped`: the path names a thing of the key's project (another
+    /// project's key gets 404).
+    Scope { scopes: &'static [&'static str], scoped: bool },
+}
+
+/// API-key routes: (method, path, rule, content type and body, the status the right key gets).
+type KeyRow = (&'static str, &'static str, KeyRule, Option<(&'static str, &'static str)>, u16);
+
+const INGEST: KeyRule = KeyRule::Scope { scopes: &["ingest"], scoped: false };
+const OTLP_EMPTY: Option<(&str, &str)> = Some(("application/json", "{}"));
+
+const KEY_ROUTES: &[KeyRow] = &[
+    ("POST", "/v1/traces", INGEST, OTLP_EMPTY, 200),
+    ("POST", "/api/public/otel/v1/traces", INGEST, OTLP_EMPTY, 200),
+    ("POST", "/api/public/ingest/spans", INGEST, Some(("application/json", r#"{"spans":[]}"#)), 200),
+    ("GET", "/api/public/openapi.json", KeyRule::Public, None, 200),
+    // The seeded suite's only case is a draft: nothing to run (422).
+    ("POST", "/api/public/suites/{suite_id}/runs", KeyRule::Scope { scopes: &["ingest"], scoped: true }, None, 422),
+    ("GET", "/api/public/suite-runs/{id}", KeyRule::Scope { scopes: &["read", "ingest"], scoped: true }, None, 200),
+    ("GET", "/api/public/suite-runs/{id}/junit.xml", KeyRule::Scope { scopes: &["read", "ingest"], scoped: true }, None, 200),
 ];
 
 fn fill(path: &str) -> String {
@@ -239,6 +296,8 @@ fn fill(path: &str) -> String {
         .replace("{id}", "nobody")
         .replace("{run_id}", SEEDED)
         .replace("{import_id}", "nobody")
+        .replace("{suite_id}", SEEDED)
+        .replace("{index}", "0")
         .replace("{trace_id}", TRACE)
         .replace("{span_id}", SPAN)
         .replace("{session_id}", SESSION)
@@ -278,6 +337,36 @@ async fn seed_datasets_and_tests(app: &TestApp) {
         updated_at_ms: now,
     };
     app.stores.primary.insert_dataset(&dataset).await.unwrap();
+    // An upload the editor started: 10 bytes, nothing received yet; its rejected rows are a file.
+    let editor = app.stores.primary.user_by_email(&domain::Email::parse("editor@example.com").unwrap()).await.unwrap().unwrap();
+    let import = domain::datasets::DatasetImport {
+        id: SEEDED.into(),
+        project_id: project_id.clone(),
+        dataset_id: SEEDED.into(),
+        mode: domain::datasets::ImportMode::Create,
+        status: domain::datasets::ImportStatus::Uploading,
+        file_name: "matrix.csv".into(),
+        size_bytes: 10,
+        chunk_size: 8 << 20,
+        chunks_received: 0,
+        bytes_received: 0,
+        settings: serde_json::json!({}),
+        mapping: None,
+        preview: None,
+        analytics_import_id: None,
+        rows_read: 0,
+        rows_accepted: 0,
+        rows_rejected: 0,
+        error: None,
+        uploaded_by: Some(editor.id),
+        created_at_ms: now,
+        updated_at_ms: now,
+        finished_at_ms: None,
+    };
+    app.stores.primary.insert_import(&import).await.unwrap();
+    let csv = bytes::Bytes::from_static(b"row,column,reason\n");
+    let body: services::ports::ByteStream = Box::pin(futures::stream::once(async move { Ok::<_, std::io::Error>(csv) }));
+    app.stores.blob.put(&services::datasets::rejections_key(&import).unwrap(), body, Some("text/csv")).await.unwrap();
     let case = TestCase {
         id: SEEDED.into(),
         project_id: project_id.clone(),
@@ -363,8 +452,7 @@ async fn client_for(app: &TestApp, who: Who) -> reqwest::Client {
 
 #[test]
 fn every_route_and_server_function_has_an_access_rule() {
-    let mut listed: BTreeSet<String> = PAGES.iter().map(|(p, _)| p.to_string()).collect();
-    listed.extend(HTTP.iter().map(|(p, _)| p.to_string()));
+    let listed: BTreeSet<String> = PAGES.iter().map(|(p, _)| p.to_string()).collect();
     let pages: BTreeSet<String> =
         leptos_axum::generate_route_list(app::App).iter().map(|r| r.path().replace(":slug", "{slug}")).filter(|p| !p.is_empty()).collect();
     let missing: Vec<_> = pages.iter().filter(|p| !listed.contains(*p)).collect();
@@ -375,9 +463,15 @@ fn every_route_and_server_function_has_an_access_rule() {
     assert!(unlisted.is_empty(), "server functions without an access rule: {unlisted:?}");
     assert_eq!(fns.len(), SERVER_FNS.len(), "every listed server function exists: {fns:?}");
 
-    let forms: BTreeSet<&str> = elasticdash::http::forms::PATHS.iter().copied().collect();
-    let listed_forms: BTreeSet<&str> = FORMS.iter().map(|(p, _, _)| *p).collect();
-    assert_eq!(forms, listed_forms, "form routes and the matrix must match");
+    // Every route the server registers outside Leptos: forms, JSON routes and API-key routes.
+    let served: BTreeSet<(&str, &str)> = elasticdash::http::route_table().iter().map(|r| (r.method, r.path)).collect();
+    let mut ruled: BTreeSet<(&str, &str)> = FORMS.iter().map(|(p, _, _)| ("POST", *p)).collect();
+    ruled.extend(JSON.iter().map(|(m, p, ..)| (*m, *p)));
+    ruled.extend(KEY_ROUTES.iter().map(|(m, p, ..)| (*m, *p)));
+    let unruled: Vec<_> = served.difference(&ruled).collect();
+    assert!(unruled.is_empty(), "routes without an access rule in tests/access_matrix.rs: {unruled:?}");
+    let gone: Vec<_> = ruled.difference(&served).collect();
+    assert!(gone.is_empty(), "rules for routes the server does not serve: {gone:?}");
 }
 
 /// `/api/load_project1234…` → the row for `load_project`.
@@ -386,22 +480,26 @@ fn server_fn_rule(path: &str) -> Option<&'static Row> {
     SERVER_FNS.iter().find(|(n, _, _)| *n == name)
 }
 
+/// Denied: anonymous callers are sent to sign in (pages) or get 401; everyone else 403 or 404.
+fn denied(who: Who, status: StatusCode, location: Option<&str>) -> bool {
+    if who == Who::Anonymous {
+        status == StatusCode::UNAUTHORIZED || (status == StatusCode::SEE_OTHER && location.is_some_and(|l| l.starts_with("/login")))
+    } else {
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND
+    }
+}
+
 #[tokio::test]
-async fn pages_and_http_routes_allow_exactly_their_callers() {
+async fn pages_allow_exactly_their_callers() {
     let app = setup().await;
     let mut failures = Vec::new();
     for who in EVERYONE {
         let client = client_for(&app, who).await;
-        for (path, rule) in PAGES.iter().chain(HTTP) {
+        for (path, rule) in PAGES {
             let res = client.get(app.url(&fill(path))).send().await.unwrap();
             let status = res.status();
-            let ok = if allowed(*rule, who) {
-                status == StatusCode::OK
-            } else if who == Who::Anonymous {
-                status == StatusCode::SEE_OTHER && res.headers()["location"].to_str().unwrap().starts_with("/login")
-            } else {
-                status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND
-            };
+            let location = res.headers().get("location").and_then(|l| l.to_str().ok());
+            let ok = if allowed(*rule, who) { status == StatusCode::OK } else { denied(who, status, location) };
             if !ok {
                 failures.push(format!("{who:?} GET {path} → {status} (rule {rule:?})"));
             }
@@ -409,6 +507,105 @@ async fn pages_and_http_routes_allow_exactly_their_callers() {
     }
     assert!(failures.is_empty(), "access leaks or wrong denials:\n{}", failures.join("\n"));
     app.shutdown().await;
+}
+
+#[tokio::test]
+async fn json_routes_allow_exactly_their_callers() {
+    let app = setup().await;
+    let mut failures = Vec::new();
+    for who in EVERYONE {
+        let client = client_for(&app, who).await;
+        for (method, path, rule, body, ok_status) in JSON {
+            let mut req = client.request(method.parse().unwrap(), app.url(&fill(path)));
+            req = match body {
+                Body::Empty => req,
+                Body::Json(j) => req.header("content-type", "application/json").body(*j),
+                Body::Bytes(n) => req.header("content-type", "application/octet-stream").body(vec![b'x'; *n]),
+            };
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let location = res.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+            let ok = if allowed(*rule, who) { status.as_u16() == *ok_status } else { denied(who, status, location.as_deref()) };
+            if !ok {
+                let text: String = res.text().await.unwrap_or_default().chars().take(200).collect();
+                failures.push(format!("{who:?} {method} {path} → {status} (rule {rule:?}): {text}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "access leaks or wrong denials:\n{}", failures.join("\n"));
+    // The seeded upload got no chunk from anyone (the wrong-sized ones were refused).
+    let project = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
+    let import = app.stores.primary.dataset_import(&project.id, SEEDED).await.unwrap().unwrap();
+    assert_eq!((import.chunks_received, import.status), (0, domain::datasets::ImportStatus::Uploading));
+    app.shutdown().await;
+}
+
+/// Callers of the API-key routes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum KeyCaller {
+    NoKey,
+    Malformed,
+    OtherProject,
+    ReadOnly,
+    Ingest,
+}
+
+#[tokio::test]
+async fn api_key_routes_allow_exactly_their_keys() {
+    let app = setup().await;
+    let owner = owner_ctx(&app, "owner@example.com").await;
+    let store = app.stores.primary.as_ref();
+    let key = |slug: &'static str, scope: &'static str| {
+        let owner = owner.clone();
+        async move {
+            let k = services::api_keys::create(store, &owner, slug, scope, &[scope.to_owned()]).await.unwrap();
+            format!("Bearer {}:{}", k.record.public_id, k.secret)
+        }
+    };
+    let input = services::projects::ProjectInput { name: "Elsewhere".into(), slug: "elsewhere".into(), description: String::new() };
+    services::projects::create(store, &owner, input).await.unwrap();
+    let callers = [
+        (KeyCaller::NoKey, None),
+        (KeyCaller::Malformed, Some("Bearer pk-ed-nothing".to_owned())),
+        (KeyCaller::OtherProject, Some(key("elsewhere", "ingest").await)),
+        (KeyCaller::ReadOnly, Some(key(SLUG, "read").await)),
+        (KeyCaller::Ingest, Some(key(SLUG, "ingest").await)),
+    ];
+    let mut failures = Vec::new();
+    for (caller, auth) in &callers {
+        for (method, path, rule, body, ok_status) in KEY_ROUTES {
+            let mut req = app.client.request(method.parse().unwrap(), app.url(&fill(path)));
+            if let Some(a) = auth {
+                req = req.header("authorization", a);
+            }
+            if let Some((content_type, b)) = body {
+                req = req.header("content-type", *content_type).body(*b);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let expected: &[u16] = match (rule, caller) {
+                (KeyRule::Public, _) => &[*ok_status],
+                (KeyRule::Scope { .. }, KeyCaller::NoKey | KeyCaller::Malformed) => &[401],
+                (KeyRule::Scope { scopes, .. }, KeyCaller::ReadOnly) if !scopes.contains(&"read") => &[403],
+                (KeyRule::Scope { scoped: true, .. }, KeyCaller::OtherProject) => &[404],
+                _ => &[*ok_status],
+            };
+            if !expected.contains(&status) {
+                let text: String = res.text().await.unwrap_or_default().chars().take(200).collect();
+                failures.push(format!("{caller:?} {method} {path} → {status}, expected {expected:?}: {text}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "API-key access leaks or wrong denials:\n{}", failures.join("\n"));
+    app.shutdown().await;
+}
+
+async fn owner_ctx(app: &TestApp, email: &str) -> services::RequestContext {
+    let user = app.stores.primary.user_by_email(&domain::Email::parse(email).unwrap()).await.unwrap().unwrap();
+    services::RequestContext {
+        actor: Some(services::Actor { user_id: user.id, email: user.email.to_string(), role: user.role }),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]

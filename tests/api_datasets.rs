@@ -357,29 +357,80 @@ async fn an_upload_resumes_after_a_server_restart_and_equals_a_clean_one() {
     assert_eq!(totals(resumed_import.dataset_id.clone()).await, totals(clean.dataset_id.clone()).await);
 }
 
+/// A member of the project with `role`, signed in.
+async fn member(s: &Setup, email: &str, role: &str) -> Client {
+    add_user(&s.app, email, GlobalRole::User).await;
+    s.owner.post(s.app.url("/projects/alpha/members")).form(&[("email", email), ("role", role)]).send().await.unwrap();
+    sign_in(&s.app, email, PASSWORD).await
+}
+
+/// Issue 11, defect 1: an analyst (read-only) could create, append to and replace datasets through
+/// the JSON upload API, and anyone in the project could complete or map another person's upload.
 #[tokio::test]
-async fn analysts_upload_but_only_editors_delete() {
+async fn analysts_only_read_and_uploads_are_carried_on_by_their_uploader_or_an_owner() {
     let s = setup().await;
-    add_user(&s.app, "analyst@example.com", GlobalRole::User).await;
-    s.owner.post(s.app.url("/projects/alpha/members")).form(&[("email", "analyst@example.com"), ("role", "analyst")]).send().await.unwrap();
-    let analyst = sign_in(&s.app, "analyst@example.com", PASSWORD).await;
-    let res = analyst
-        .post(s.app.url("/projects/alpha/datasets/uploads"))
-        .json(&json!({"file_name": "mine.csv", "size_bytes": 100, "mode": "create"}))
-        .send()
-        .await
-        .unwrap();
+    let existing = import(&s, "ledger.csv", &generated_csv(20, 1), json!({})).await;
+    let analyst = member(&s, "analyst@example.com", "analyst").await;
+    let editor = member(&s, "editor@example.com", "editor").await;
+    let other_editor = member(&s, "other@example.com", "editor").await;
+    let uploads = s.app.url("/projects/alpha/datasets/uploads");
+    for body in [
+        json!({"file_name": "mine.csv", "size_bytes": 100, "mode": "create"}),
+        json!({"file_name": "mine.csv", "size_bytes": 100, "mode": "append", "dataset_id": existing.dataset_id}),
+        json!({"file_name": "mine.csv", "size_bytes": 100, "mode": "replace", "dataset_id": existing.dataset_id}),
+    ] {
+        let res = analyst.post(&uploads).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), Http::FORBIDDEN, "analyst {body}");
+        let error: Value = res.json().await.unwrap();
+        assert_eq!(error["code"], "forbidden", "{error}");
+    }
+    // The analyst reads: the upload's state and the list, but sees no upload panel.
+    assert_eq!(analyst.get(format!("{uploads}/{}", existing.id)).send().await.unwrap().status(), Http::OK);
+    let page = analyst.get(s.app.url("/projects/alpha/datasets")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"datasets\"") && !page.contains("upload-aside"), "analysts see no upload panel");
+    let page = editor.get(s.app.url("/projects/alpha/datasets")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("upload-aside"), "editors do");
+
+    // An editor's upload: nobody else but an owner may send its chunks, complete it or map it.
+    let bytes = generated_csv(10, 2);
+    let body = json!({"file_name": "ed.csv", "size_bytes": bytes.len(), "mode": "create"});
+    let res = editor.post(&uploads).json(&body).send().await.unwrap();
     assert_eq!(res.status(), Http::CREATED);
-    let dataset_id = res.json::<DatasetImport>().await.unwrap().dataset_id;
+    let id = res.json::<DatasetImport>().await.unwrap().id;
+    for client in [&analyst, &other_editor] {
+        let chunk = client.put(format!("{uploads}/{id}/chunks/0")).body(bytes.clone()).send().await.unwrap();
+        assert_eq!(chunk.status(), Http::FORBIDDEN);
+        let complete = client.post(format!("{uploads}/{id}/complete")).json(&json!({})).send().await.unwrap();
+        assert_eq!(complete.status(), Http::FORBIDDEN);
+    }
+    let chunk = editor.put(format!("{uploads}/{id}/chunks/0")).body(bytes.clone()).send().await.unwrap();
+    assert_eq!(chunk.status(), Http::OK);
+    let complete = s.owner.post(format!("{uploads}/{id}/complete")).json(&json!({})).send().await.unwrap();
+    assert_eq!(complete.status(), Http::ACCEPTED, "an owner may carry on anyone's upload");
+    assert_eq!(wait_for(&s, &id, "mapping").await.status.as_str(), "mapping");
+    for client in [&analyst, &other_editor] {
+        let res = client.post(format!("{uploads}/{id}/mapping")).json(&json!({})).send().await.unwrap();
+        assert_eq!(res.status(), Http::FORBIDDEN);
+        // The mapping form too (it authorises before reading the fields).
+        let dataset = state(&s, &id).await.dataset_id;
+        let form = client.post(s.app.url(&format!("/projects/alpha/datasets/{dataset}/imports/{id}/mapping"))).form(&[("field_0", "x")]);
+        let message = common::flash_after(&s.app, client, form.send().await.unwrap()).await;
+        assert!(message.to_lowercase().contains("permission"), "{message}");
+    }
+    assert_eq!(state(&s, &id).await.status.as_str(), "mapping", "nothing changed");
+    let res = editor.post(format!("{uploads}/{id}/mapping")).json(&json!({})).send().await.unwrap();
+    assert_eq!(res.status(), Http::ACCEPTED);
+    assert_eq!(wait_for(&s, &id, "completed").await.status.as_str(), "completed");
+
     let user = s.app.stores.primary.user_by_email(&domain::Email::parse("analyst@example.com").unwrap()).await.unwrap().unwrap();
     let ctx = services::RequestContext {
         actor: Some(services::Actor { user_id: user.id, email: "analyst@example.com".into(), role: GlobalRole::User }),
         ..Default::default()
     };
-    let refused = services::datasets::delete_dataset(&s.app.stores, &ctx, "alpha", &dataset_id).await;
+    let refused = services::datasets::delete_dataset(&s.app.stores, &ctx, "alpha", &existing.dataset_id).await;
     assert_eq!(refused.unwrap_err(), services::ServiceError::Forbidden);
     // A cross-site request carrying the session cookie is refused (CSRF).
-    let res = analyst
+    let res = editor
         .put(s.app.url("/projects/alpha/datasets/uploads/x/chunks/0"))
         .header("origin", "http://evil.example")
         .header("sec-fetch-site", "cross-site")

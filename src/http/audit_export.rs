@@ -1,20 +1,19 @@
 //! CSV export of the filtered audit trail (admins), streamed page by page.
 
-use crate::startup::AppState;
+use crate::{http::routes::Routes, startup::AppState};
 use app::api::admin::AuditQuery;
 use axum::{
     body::Body,
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
-    Extension, Router,
+    Extension,
 };
 use futures::{stream, StreamExt};
 use services::{ports::AuditFilter, RequestContext};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/audit.csv", get(export))
+pub fn routes() -> Routes {
+    Routes::new().get("/admin/audit.csv", export)
 }
 
 /// A CSV field, quoted when needed; formula-looking values are prefixed so a

@@ -4,7 +4,6 @@
 //! visitors out of everything but the public pages.
 
 use crate::startup::AppState;
-pub use app::session_view::SessionMeta;
 use app::session_view::{Flash, PageContext, Viewer};
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -12,6 +11,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use domain::sessions::SessionFacts;
 use services::{auth::actor_of, clock::now_ms, RequestContext};
 use std::net::SocketAddr;
 use tower_sessions::Session;
@@ -108,7 +108,7 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
     if wants_page {
         page.flash = session.remove::<Flash>(FLASH).await.ok().flatten();
     }
-    page.session_id = session.id().map(|id| id.to_string());
+    page.session_token = session.id().map(|id| id.to_string());
     req.extensions_mut().insert(ctx);
     req.extensions_mut().insert(page);
     next.run(req).await
@@ -122,20 +122,14 @@ fn path_and_query(req: &Request) -> String {
 /// their absolute lifetime, or whose user was disabled or changed password.
 async fn current_user(state: &AppState, session: &Session) -> Result<Option<services::ports::User>, Box<dyn std::error::Error>> {
     let Some(user_id) = session.get::<String>(USER_ID).await? else { return Ok(None) };
-    let Some(mut meta) = session.get::<SessionMeta>(META).await? else {
+    let Some(mut meta) = session.get::<SessionFacts>(META).await? else {
         session.flush().await?;
         return Ok(None);
     };
     let now = now_ms();
     let user = state.stores.primary.user_by_id(&user_id).await?;
-    let valid = match &user {
-        Some(u) => {
-            !u.disabled
-                && now - meta.login_at_ms < state.settings.auth.session_absolute_minutes * 60_000
-                && u.password_changed_at_ms <= meta.password_epoch_ms
-        }
-        None => false,
-    };
+    let lifetime_ms = state.settings.auth.session_absolute_minutes * 60_000;
+    let valid = user.as_ref().is_some_and(|u| services::sessions::still_valid(u, &meta, now, lifetime_ms));
     if !valid {
         session.flush().await?;
         return Ok(None);
@@ -158,7 +152,7 @@ pub async fn start_session(
     session.cycle_id().await?;
     session.insert(USER_ID, &user.id).await?;
     let now = now_ms();
-    let meta = SessionMeta {
+    let meta = SessionFacts {
         login_at_ms: now,
         last_seen_ms: now,
         password_epoch_ms: user.password_changed_at_ms,

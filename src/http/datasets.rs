@@ -9,14 +9,13 @@
 //!
 //! Errors are `{code, message}` with the service's status. Cookie sessions, same origin (CSRF layer).
 
-use crate::startup::AppState;
+use crate::{http::routes::Routes, startup::AppState};
 use axum::{
     body::{Body, Bytes},
     extract::{Path, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post, put},
-    Extension, Json, Router,
+    Extension, Json,
 };
 use domain::datasets::DatasetImport;
 use serde::{Deserialize, Serialize};
@@ -26,15 +25,20 @@ use services::{
     RequestContext, ServiceError, ServiceResult,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{slug}/datasets/uploads", post(start))
-        .route("/projects/{slug}/datasets/uploads/{id}", get(state))
-        .route("/projects/{slug}/datasets/uploads/{id}/chunks/{index}", put(chunk))
-        .route("/projects/{slug}/datasets/uploads/{id}/complete", post(complete))
-        .route("/projects/{slug}/datasets/uploads/{id}/mapping", post(mapping))
-        .route("/projects/{slug}/datasets/uploads/{id}/rejections.csv", get(rejections))
+/// Cookie-session routes like the forms, but with a request timeout long enough for one chunk
+/// over a slow uplink ([`CHUNK_TIMEOUT`]; see `startup::build_app`).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/projects/{slug}/datasets/uploads", start)
+        .get("/projects/{slug}/datasets/uploads/{id}", state)
+        .put("/projects/{slug}/datasets/uploads/{id}/chunks/{index}", chunk)
+        .post("/projects/{slug}/datasets/uploads/{id}/complete", complete)
+        .post("/projects/{slug}/datasets/uploads/{id}/mapping", mapping)
+        .get("/projects/{slug}/datasets/uploads/{id}/rejections.csv", rejections)
 }
+
+/// How long one upload request may take: an 8 MiB chunk at 1 Mbit/s takes about 70 s.
+pub const CHUNK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 #[derive(Serialize)]
 struct ApiError {

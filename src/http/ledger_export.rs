@@ -2,14 +2,13 @@
 //! built in memory up to `services::ledger_dashboard::XLSX_MAX_ROWS` rows. Same filter query as
 //! the dashboard page; any project member; audited before the first byte.
 
-use crate::startup::AppState;
+use crate::{http::routes::Routes, startup::AppState};
 use axum::{
     body::Body,
     extract::{Path, RawQuery, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
-    Extension, Router,
+    Extension,
 };
 use domain::ledger_dashboard::LedgerFilter;
 use futures::StreamExt;
@@ -18,10 +17,10 @@ use services::{
     RequestContext, ServiceError,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{slug}/dashboards/export.csv", get(export_csv))
-        .route("/projects/{slug}/dashboards/export.xlsx", get(export_xlsx))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/projects/{slug}/dashboards/export.csv", export_csv)
+        .get("/projects/{slug}/dashboards/export.xlsx", export_xlsx)
 }
 
 fn refused(e: ServiceError) -> Response {

@@ -14,12 +14,15 @@ pub mod openapi;
 pub mod otlp;
 pub mod playground;
 pub mod rate_limit;
+pub mod routes;
 pub mod security;
 pub mod test_runs_api;
 
 use crate::startup::AppState;
+pub use routes::{Route, Routes};
 use axum::{
     error_handling::HandleErrorLayer,
+    extract::DefaultBodyLimit,
     http::{HeaderName, Request, StatusCode},
     response::IntoResponse,
     BoxError, Router,
@@ -34,16 +37,41 @@ use tower_http::{
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The routes behind cookie sessions (CSRF, user loading, per-user rate limits) with the shared
+/// request bounds (`server.body_limit_bytes`, `server.request_timeout_secs`).
+pub fn session_routes() -> Routes {
+    Routes::new().merge(health::routes()).merge(forms::routes()).merge(playground::routes()).merge(audit_export::routes()).merge(
+        ledger_export::routes(),
+    )
+}
+
+/// Every HTTP route outside Leptos' pages and server functions, grouped as `startup::build_app`
+/// serves them. The access-matrix test checks each one has an access rule.
+pub fn route_table() -> Vec<Route> {
+    [session_routes(), datasets::routes(), otlp::routes(), test_runs_api::routes()].iter().flat_map(|r| r.table().to_vec()).collect()
+}
+
+/// How big and how long a request may be. One limit for every extractor: axum's own 2 MiB default
+/// (`DefaultBodyLimit`) is switched off, so a route accepts exactly what its settings promise.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub body_limit_bytes: usize,
+    pub timeout: Duration,
+}
+
+impl Bounds {
+    pub fn of(settings: &crate::settings::Settings) -> Bounds {
+        Bounds {
+            body_limit_bytes: settings.server.body_limit_bytes,
+            timeout: Duration::from_secs(settings.server.request_timeout_secs),
+        }
+    }
+}
+
 /// Wrap a finished router in the shared middleware, outermost first:
 /// request id, tracing span (carrying the id), metrics and slow-request
 /// warnings, security headers, timeout, body limit.
-pub fn wrap(router: Router, state: &AppState) -> Router {
-    wrap_with_body_limit(router, state, state.settings.server.body_limit_bytes)
-}
-
-/// [`wrap`] with another body limit (the ingestion routes take larger bodies).
-pub fn wrap_with_body_limit(router: Router, state: &AppState, body_limit_bytes: usize) -> Router {
-    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+pub fn wrap(router: Router, state: &AppState, bounds: Bounds) -> Router {
     let metrics = state.metrics.clone();
     let slow_ms = state.settings.server.slow_request_ms;
     let middleware = ServiceBuilder::new()
@@ -56,8 +84,9 @@ pub fn wrap_with_body_limit(router: Router, state: &AppState, body_limit_bytes: 
         .layer(axum::middleware::from_fn(move |req, next| metrics::track(metrics.clone(), slow_ms, req, next)))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(HandleErrorLayer::new(handle_timeout))
-        .timeout(timeout)
-        .layer(RequestBodyLimitLayer::new(body_limit_bytes));
+        .timeout(bounds.timeout)
+        .layer(RequestBodyLimitLayer::new(bounds.body_limit_bytes))
+        .layer(DefaultBodyLimit::disable());
     router.layer(middleware)
 }
 

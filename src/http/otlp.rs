@@ -13,15 +13,14 @@
 use crate::{
     http::{ingest_api, openapi},
     ingest::Refusal,
+    http::routes::Routes,
     startup::AppState,
 };
 use axum::{
     body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::State,
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
-    Router,
 };
 use base64::Engine;
 use otlp::{MapOptions, PayloadFormat};
@@ -29,16 +28,14 @@ use prost::Message;
 use services::{api_keys::KeyPrincipal, ServiceError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The public API-key routes with their own middleware; merge into the app after `http::wrap`.
-pub fn routes(state: &AppState) -> Router {
-    let router = Router::new()
-        .route("/v1/traces", post(export))
-        .route("/api/public/otel/v1/traces", post(export))
-        .route("/api/public/ingest/spans", post(ingest_api::ingest_spans))
-        .route("/api/public/openapi.json", axum::routing::get(openapi::document))
-        .layer(DefaultBodyLimit::disable())
-        .with_state(state.clone());
-    super::wrap_with_body_limit(router, state, state.settings.ingest.body_limit_bytes)
+/// The public API-key ingestion routes; `startup::build_app` gives them their own middleware
+/// (no sessions, `ingest.body_limit_bytes`).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/v1/traces", export)
+        .post("/api/public/otel/v1/traces", export)
+        .post("/api/public/ingest/spans", ingest_api::ingest_spans)
+        .get("/api/public/openapi.json", openapi::document)
 }
 
 /// `google.rpc.Status`, the body of OTLP/HTTP error responses.

@@ -9,7 +9,7 @@
 //! Every call becomes a span in the project's traces through the ingest path
 //! (`services::llm_calls::SpanObserver`).
 
-use crate::startup::AppState;
+use crate::{http::routes::Routes, startup::AppState};
 use axum::{
     body::Bytes,
     extract::{Path, State},
@@ -18,8 +18,7 @@ use axum::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
     },
-    routing::post,
-    Extension, Json, Router,
+    Extension, Json,
 };
 use domain::playground::{event, ChatCall, StreamDone, StreamError, StreamStart, TextDelta};
 use futures::{stream, Stream, StreamExt};
@@ -35,8 +34,8 @@ pub const CHAT_PATH: &str = "/projects/{slug}/playground/chat";
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 const MAX_SESSION_ID_LEN: usize = 128;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(CHAT_PATH, post(chat))
+pub fn routes() -> Routes {
+    Routes::new().post(CHAT_PATH, chat)
 }
 
 fn refuse(status: u16, code: &str, message: impl Into<String>) -> Response {
@@ -52,6 +51,10 @@ fn refuse_service(e: ServiceError) -> Response {
 }
 
 async fn chat(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Path(slug): Path<String>, body: Bytes) -> Response {
+    // Authorised before the body is read: a stranger learns nothing from validation messages.
+    if let Err(e) = services::authz::project_by_slug(state.stores.primary.as_ref(), &ctx, &slug, domain::ProjectRole::Editor).await {
+        return refuse_service(e);
+    }
     if body.len() > MAX_BODY_BYTES {
         return refuse(413, "too_large", "The conversation is too long to send (2 MiB at most).");
     }

@@ -10,13 +10,12 @@
 //! Another project's suite or suite run is 404, as a missing one. Errors are JSON
 //! `{"error": {"code", "message"}}` (the OpenAPI document's `Error`).
 
-use crate::startup::AppState;
+use crate::{http::routes::Routes, startup::AppState};
 use axum::{
-    extract::{DefaultBodyLimit, Path, Query, State},
+    extract::{Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
+    Json,
 };
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -26,24 +25,22 @@ use services::{
     test_runs::{self, Starter, SuiteReport},
     ServiceError,
 };
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 /// Longest `?wait=`.
 pub const MAX_WAIT_SECS: u64 = 120;
 const POLL: Duration = Duration::from_millis(250);
 
-pub fn routes(state: &AppState) -> Router {
-    let router = Router::new()
-        .route("/api/public/suites/{suite_id}/runs", post(start))
-        .route("/api/public/suite-runs/{id}", get(summary))
-        .route("/api/public/suite-runs/{id}/junit.xml", get(junit))
-        .layer(DefaultBodyLimit::max(64 * 1024))
-        .with_state(state.clone());
-    // The shared stack, with a request timeout long enough for the longest `?wait=`.
-    let mut settings = (*state.settings).clone();
-    settings.server.request_timeout_secs = settings.server.request_timeout_secs.max(MAX_WAIT_SECS + 10);
-    let wrapped = AppState { settings: Arc::new(settings), ..state.clone() };
-    super::wrap_with_body_limit(router, &wrapped, 64 * 1024)
+/// Largest request body (the start call has none).
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// `startup::build_app` gives these their own middleware: no sessions, [`BODY_LIMIT_BYTES`], and a
+/// request timeout long enough for the longest `?wait=`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/public/suites/{suite_id}/runs", start)
+        .get("/api/public/suite-runs/{id}", summary)
+        .get("/api/public/suite-runs/{id}/junit.xml", junit)
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {

@@ -34,19 +34,9 @@ pub struct Flash {
 pub struct PageContext {
     pub viewer: Option<Viewer>,
     pub flash: Option<Flash>,
-    /// The current session's id (to mark it in the list of sessions).
-    pub session_id: Option<String>,
-}
-
-/// Facts kept in the session about itself (key `meta`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionMeta {
-    pub login_at_ms: i64,
-    pub last_seen_ms: i64,
-    /// The user's `password_changed_at_ms` at login: a later change ends this session.
-    pub password_epoch_ms: i64,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
+    /// The current session's token, to mark it in the list of sessions. Server-side only: it is
+    /// never rendered (the list shows opaque handles).
+    pub session_token: Option<String>,
 }
 
 /// The request's page context (server side; `None` in the browser).

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod playground;
 pub mod project;
 pub mod role;
+pub mod sessions;
 pub mod test_steps;
 pub mod testcases;
 pub mod traces;

@@ -40,7 +40,7 @@ pub(crate) fn sha256_hex(s: &str) -> String {
 }
 
 /// Equal without an early exit, so timing does not reveal a prefix match.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -1,8 +1,8 @@
 //! Datasets and resumable uploads (issue 5). An upload is cut into chunks the browser sends one
 //! by one; each is stored in the blob store before it is acknowledged, so a dropped connection or
 //! a server restart resumes at the next chunk. The import itself runs on the worker
-//! ([`crate::dataset_import`]). Members of any role may upload (analysts included); deleting a
-//! dataset takes an editor.
+//! ([`crate::dataset_import`]). Any member reads; editors upload, carry on their own uploads and
+//! delete datasets; owners may also carry on anyone's upload. Analysts never write.
 
 use crate::{
     audit::{self, Change},
@@ -115,6 +115,22 @@ async fn load_import(stores: &Stores, access: &ProjectAccess, import_id: &str) -
     stores.primary.dataset_import(&access.project.id, import_id).await?.ok_or(ServiceError::NotFound("upload"))
 }
 
+/// Who may carry on an upload (send chunks, complete it, confirm its mapping): the editor who
+/// started it, or an owner. Analysts only read.
+pub fn may_carry_on(access: &ProjectAccess, import: &DatasetImport, user_id: &str) -> bool {
+    access.role.allows(ProjectRole::Owner) || (access.role.allows(ProjectRole::Editor) && import.uploaded_by.as_deref() == Some(user_id))
+}
+
+/// The upload `import_id` if the caller may carry it on (checked before any input is read).
+pub async fn upload_to_carry_on(stores: &Stores, ctx: &RequestContext, slug: &str, import_id: &str) -> ServiceResult<(ProjectAccess, DatasetImport)> {
+    let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
+    let import = load_import(stores, &access, import_id).await?;
+    if !may_carry_on(&access, &import, &ctx.actor()?.user_id) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok((access, import))
+}
+
 /// Check the request, create the dataset (mode create) and the import, ready for chunk 0.
 pub async fn start_upload(
     stores: &Stores,
@@ -123,7 +139,7 @@ pub async fn start_upload(
     limits: UploadLimits,
     new: NewUpload,
 ) -> ServiceResult<DatasetImport> {
-    let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
+    let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let actor = ctx.actor()?;
     let file_name = clean_file_name(&new.file_name)?;
     if new.size_bytes == 0 {
@@ -231,8 +247,7 @@ pub async fn put_chunk(
     index: u32,
     body: Bytes,
 ) -> ServiceResult<DatasetImport> {
-    let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let import = load_import(stores, &access, import_id).await?;
+    let (access, import) = upload_to_carry_on(stores, ctx, slug, import_id).await?;
     if index < import.chunks_received {
         return Ok(import);
     }
@@ -261,8 +276,7 @@ pub async fn put_chunk(
 /// Every chunk is here: queue the analysis (assemble the file, propose a mapping). Repeating it is
 /// harmless.
 pub async fn complete_upload(stores: &Stores, ctx: &RequestContext, slug: &str, import_id: &str) -> ServiceResult<DatasetImport> {
-    let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let mut import = load_import(stores, &access, import_id).await?;
+    let (_, mut import) = upload_to_carry_on(stores, ctx, slug, import_id).await?;
     if import.status != ImportStatus::Uploading {
         return Ok(import);
     }
@@ -289,8 +303,7 @@ pub async fn confirm_mapping(
     mapping: Option<ColumnMapping>,
     settings: Option<DatasetSettings>,
 ) -> ServiceResult<DatasetImport> {
-    let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let mut import = load_import(stores, &access, import_id).await?;
+    let (_, mut import) = upload_to_carry_on(stores, ctx, slug, import_id).await?;
     if import.status != ImportStatus::Mapping {
         return Err(ServiceError::Conflict(format!("this upload is not waiting for a mapping (it is {})", import.status.label())));
     }

@@ -26,6 +26,7 @@ pub mod provider_keys;
 pub mod quota;
 pub mod readiness;
 pub mod retention;
+pub mod sessions;
 mod service_error;
 pub mod stores;
 pub mod suites;

@@ -5,6 +5,16 @@ use std::{future::Future, time::Duration, time::Instant};
 /// How long a store may take to answer before it counts as down.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// [`check`], with backends, latencies and reasons for admins only.
+pub async fn report_for(stores: &Stores, ctx: &crate::RequestContext) -> ReadinessReport {
+    let report = check(stores).await;
+    if ctx.admin().is_ok() {
+        report
+    } else {
+        report.redacted()
+    }
+}
+
 /// Ping every store concurrently and report each one's status and latency.
 pub async fn check(stores: &Stores) -> ReadinessReport {
     let (p, a, b) = tokio::join!(

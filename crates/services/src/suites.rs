@@ -79,6 +79,16 @@ fn audit_view(s: &Suite) -> serde_json::Value {
     json!({"name": s.name, "description": s.description, "case_ids": s.case_ids})
 }
 
+/// Every member must be a case of this project: another project's case id is refused, not stored.
+async fn check_members(stores: &Stores, project_id: &str, case_ids: &[String]) -> ServiceResult<()> {
+    for id in case_ids {
+        if stores.primary.case(project_id, id).await?.is_none() {
+            return Err(ServiceError::Invalid(format!("this project has no test case “{id}”")));
+        }
+    }
+    Ok(())
+}
+
 async fn load(stores: &Stores, access: &ProjectAccess, id: &str) -> ServiceResult<Suite> {
     stores.primary.suite(&access.project.id, id).await?.ok_or(ServiceError::NotFound("suite"))
 }
@@ -86,6 +96,7 @@ async fn load(stores: &Stores, access: &ProjectAccess, id: &str) -> ServiceResul
 pub async fn create(stores: &Stores, ctx: &RequestContext, slug: &str, input: &SuiteInput) -> ServiceResult<Suite> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let input = clean(input)?;
+    check_members(stores, &access.project.id, &input.case_ids).await?;
     let now = now_ms();
     let suite = Suite {
         id: uuid::Uuid::now_v7().to_string(),
@@ -113,6 +124,7 @@ pub async fn update(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str,
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let old = load(stores, &access, id).await?;
     let input = clean(input)?;
+    check_members(stores, &access.project.id, &input.case_ids).await?;
     let suite =
         Suite { name: input.name, description: input.description, case_ids: input.case_ids, updated_at_ms: now_ms(), ..old.clone() };
     stores.primary.update_suite(&suite).await.map_err(|e| store_error(e, &suite.name))?;

@@ -147,6 +147,19 @@ fn seal(cipher: &KeyCipher, project_id: &str, case_id: &str, secrets: &[(String,
     Ok(cipher.encrypt(Some(project_id), &secret_ad(case_id), &plain))
 }
 
+/// Ids a case refers to must belong to its project (or be a global provider key): an id from
+/// another project would be stored and fail, or leak, at run time.
+async fn check_references(stores: &Stores, project_id: &str, input: &CaseInput) -> ServiceResult<()> {
+    if let Target::Model(m) = &input.target {
+        if let Some(key_id) = m.provider_key_id.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            crate::provider_keys::usable_by_project(stores.primary.as_ref(), project_id, key_id)
+                .await?
+                .ok_or_else(|| invalid("the chosen provider key is not one this project can use"))?;
+        }
+    }
+    Ok(())
+}
+
 /// The secret headers of a case in clear (for the runner only).
 pub async fn secret_headers(stores: &Stores, cipher: &KeyCipher, case: &TestCase) -> ServiceResult<Vec<(String, String)>> {
     let Some(blob) = stores.primary.case_secret_headers(&case.project_id, &case.id).await? else { return Ok(Vec::new()) };
@@ -183,6 +196,7 @@ pub async fn create_in(
     input: &CaseInput,
 ) -> ServiceResult<TestCase> {
     let input = clean(input)?;
+    check_references(stores, &access.project.id, &input).await?;
     let now = now_ms();
     let case = TestCase {
         id: uuid::Uuid::now_v7().to_string(),
@@ -231,6 +245,7 @@ pub async fn update(
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let old = load(stores, &access, id).await?;
     let mut input = clean(input)?;
+    check_references(stores, &access.project.id, &input).await?;
     // Secret values not re-entered are kept, and so are their names (whatever the form sent).
     if input.secret_headers.is_none() {
         if let (Target::Http(new), Target::Http(stored)) = (&mut input.target, &old.target) {

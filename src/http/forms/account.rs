@@ -1,8 +1,6 @@
 use super::{finish, Ctx};
-use crate::{
-    http::auth::{SessionMeta, META},
-    startup::AppState,
-};
+use crate::{http::auth::META, startup::AppState};
+use domain::sessions::SessionFacts;
 use axum::{extract::State, response::Response, Extension, Form};
 use serde::Deserialize;
 use services::{
@@ -61,34 +59,23 @@ async fn change_password(state: &AppState, session: &Session, ctx: &RequestConte
         ServiceError::Internal
     };
     session.cycle_id().await.map_err(internal)?;
-    if let Some(mut meta) = session.get::<SessionMeta>(META).await.map_err(internal)? {
+    if let Some(mut meta) = session.get::<SessionFacts>(META).await.map_err(internal)? {
         meta.password_epoch_ms = user.password_changed_at_ms;
         session.insert(META, &meta).await.map_err(internal)?;
     }
     // Save now so this session's new id exists before the others are removed.
     session.save().await.map_err(internal)?;
     let keep = session.id().map(|id| id.to_string());
-    Ok(store.delete_user_sessions(&user.id, keep.as_deref()).await?)
+    services::sessions::end_others(state.sessions.as_ref(), ctx, keep.as_deref()).await
 }
 
 #[derive(Deserialize)]
 pub struct RevokeForm {
-    session_id: String,
+    /// The session's handle (never its token).
+    session: String,
 }
 
 pub async fn revoke_session(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<RevokeForm>) -> Response {
-    let result = async {
-        let actor = ctx.actor()?;
-        let store = state.stores.primary.as_ref();
-        let mine = store.user_sessions(&actor.user_id, services::clock::now_ms()).await?;
-        if !mine.iter().any(|s| s.id == f.session_id) {
-            return Err(ServiceError::NotFound("session"));
-        }
-        store.delete_session(&f.session_id).await?;
-        let change =
-            Change { action: "session.revoke", entity_type: "session", entity_id: &actor.user_id, project_id: None, old: None, new: None };
-        audit::record(store, &ctx, change).await.map(|_| ())
-    }
-    .await;
+    let result = services::sessions::revoke(state.sessions.as_ref(), state.stores.primary.as_ref(), &ctx, &f.session).await;
     finish(&session, result, |_| "The session was signed out.".into(), "/account", "/account").await
 }

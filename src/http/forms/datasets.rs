@@ -83,7 +83,7 @@ async fn confirm(
     id: &str,
     form: &[(String, String)],
 ) -> ServiceResult<DatasetImport> {
-    let import = datasets::upload_state(&state.stores, ctx, slug, id).await?;
+    let (_, import) = datasets::upload_to_carry_on(&state.stores, ctx, slug, id).await?;
     let proposed: ColumnMapping = import
         .mapping
         .clone()

@@ -13,127 +13,70 @@ mod provider_keys;
 mod testcases;
 mod traces;
 
-use crate::startup::AppState;
+use crate::http::routes::Routes;
 use app::session_view::{Flash, FlashKind};
 use axum::{
     response::{IntoResponse, Redirect, Response},
-    routing::post,
-    Extension, Router,
+    Extension,
 };
 use services::{RequestContext, ServiceError};
 use tower_sessions::Session;
 
-/// Every form endpoint (all POST). Public so the access-matrix test can
-/// check that each one is listed there.
-pub const PATHS: [&str; 52] = [
-    "/auth/login",
-    "/auth/logout",
-    "/auth/first-run",
-    "/account/profile",
-    "/account/password",
-    "/account/sessions/revoke",
-    "/projects",
-    "/projects/{slug}/settings",
-    "/projects/{slug}/delete",
-    "/projects/{slug}/members",
-    "/projects/{slug}/members/remove",
-    "/projects/{slug}/members/transfer",
-    "/projects/{slug}/keys",
-    "/projects/{slug}/keys/revoke",
-    "/admin/users",
-    "/admin/users/{id}",
-    "/admin/plans",
-    "/admin/plans/{id}",
-    "/auth/forgot-password",
-    "/auth/reset-password",
-    "/admin/prices",
-    "/admin/prices/delete",
-    "/projects/{slug}/retention",
-    "/projects/{slug}/traces/{id}/delete",
-    "/projects/{slug}/providers",
-    "/projects/{slug}/providers/{id}",
-    "/projects/{slug}/providers/{id}/delete",
-    "/admin/providers",
-    "/admin/providers/{id}",
-    "/admin/providers/{id}/delete",
-    "/projects/{slug}/personas",
-    "/projects/{slug}/personas/{id}",
-    "/projects/{slug}/personas/{id}/delete",
-    "/projects/{slug}/datasets/{id}/imports/{import_id}/mapping",
-    "/projects/{slug}/datasets/{id}/delete",
-    "/projects/{slug}/tests",
-    "/projects/{slug}/tests/generate",
-    "/projects/{slug}/tests/from-trace/{trace_id}",
-    "/projects/{slug}/tests/from-conversation/{id}",
-    "/projects/{slug}/tests/{id}",
-    "/projects/{slug}/tests/{id}/duplicate",
-    "/projects/{slug}/tests/{id}/delete",
-    "/projects/{slug}/tests/{id}/status",
-    "/projects/{slug}/tests/{id}/comments",
-    "/projects/{slug}/tests/{id}/run",
-    "/projects/{slug}/tests/runs/{run_id}/cancel",
-    "/projects/{slug}/tests/runs/{run_id}/override",
-    "/projects/{slug}/tests/suite-runs/{id}/cancel",
-    "/projects/{slug}/suites",
-    "/projects/{slug}/suites/{id}",
-    "/projects/{slug}/suites/{id}/delete",
-    "/projects/{slug}/suites/{id}/run",
-];
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(PATHS[0], post(auth::login))
-        .route(PATHS[1], post(auth::logout))
-        .route(PATHS[2], post(auth::first_run))
-        .route(PATHS[3], post(account::profile))
-        .route(PATHS[4], post(account::password))
-        .route(PATHS[5], post(account::revoke_session))
-        .route(PATHS[6], post(projects::create))
-        .route(PATHS[7], post(projects::update))
-        .route(PATHS[8], post(projects::delete))
-        .route(PATHS[9], post(projects::set_member))
-        .route(PATHS[10], post(projects::remove_member))
-        .route(PATHS[11], post(projects::transfer))
-        .route(PATHS[12], post(projects::create_key))
-        .route(PATHS[13], post(projects::revoke_key))
-        .route(PATHS[14], post(admin::create_user))
-        .route(PATHS[15], post(admin::update_user))
-        .route(PATHS[16], post(admin::create_plan))
-        .route(PATHS[17], post(admin::update_plan))
-        .route(PATHS[18], post(auth::forgot_password))
-        .route(PATHS[19], post(auth::reset_password))
-        .route(PATHS[20], post(prices::upsert))
-        .route(PATHS[21], post(prices::delete))
-        .route(PATHS[22], post(projects::set_retention))
-        .route(PATHS[23], post(traces::delete))
-        .route(PATHS[24], post(provider_keys::create))
-        .route(PATHS[25], post(provider_keys::update))
-        .route(PATHS[26], post(provider_keys::delete))
-        .route(PATHS[27], post(provider_keys::create_global))
-        .route(PATHS[28], post(provider_keys::update_global))
-        .route(PATHS[29], post(provider_keys::delete_global))
-        .route(PATHS[30], post(personas::create))
-        .route(PATHS[31], post(personas::update))
-        .route(PATHS[32], post(personas::delete))
-        .route(PATHS[33], post(datasets::confirm_mapping))
-        .route(PATHS[34], post(datasets::delete))
-        .route(PATHS[35], post(testcases::create))
-        .route(PATHS[36], post(testcases::generate))
-        .route(PATHS[37], post(testcases::from_trace))
-        .route(PATHS[38], post(testcases::from_conversation))
-        .route(PATHS[39], post(testcases::update))
-        .route(PATHS[40], post(testcases::duplicate))
-        .route(PATHS[41], post(testcases::delete))
-        .route(PATHS[42], post(testcases::set_status))
-        .route(PATHS[43], post(testcases::comment))
-        .route(PATHS[44], post(testcases::run_case))
-        .route(PATHS[45], post(testcases::cancel_run))
-        .route(PATHS[46], post(testcases::override_step))
-        .route(PATHS[47], post(testcases::cancel_suite_run))
-        .route(PATHS[48], post(testcases::create_suite))
-        .route(PATHS[49], post(testcases::update_suite))
-        .route(PATHS[50], post(testcases::delete_suite))
-        .route(PATHS[51], post(testcases::run_suite))
+/// Every form endpoint (all POST), listed in [`crate::http::route_table`].
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/auth/login", auth::login)
+        .post("/auth/logout", auth::logout)
+        .post("/auth/first-run", auth::first_run)
+        .post("/account/profile", account::profile)
+        .post("/account/password", account::password)
+        .post("/account/sessions/revoke", account::revoke_session)
+        .post("/projects", projects::create)
+        .post("/projects/{slug}/settings", projects::update)
+        .post("/projects/{slug}/delete", projects::delete)
+        .post("/projects/{slug}/members", projects::set_member)
+        .post("/projects/{slug}/members/remove", projects::remove_member)
+        .post("/projects/{slug}/members/transfer", projects::transfer)
+        .post("/projects/{slug}/keys", projects::create_key)
+        .post("/projects/{slug}/keys/revoke", projects::revoke_key)
+        .post("/admin/users", admin::create_user)
+        .post("/admin/users/{id}", admin::update_user)
+        .post("/admin/plans", admin::create_plan)
+        .post("/admin/plans/{id}", admin::update_plan)
+        .post("/auth/forgot-password", auth::forgot_password)
+        .post("/auth/reset-password", auth::reset_password)
+        .post("/admin/prices", prices::upsert)
+        .post("/admin/prices/delete", prices::delete)
+        .post("/projects/{slug}/retention", projects::set_retention)
+        .post("/projects/{slug}/traces/{id}/delete", traces::delete)
+        .post("/projects/{slug}/providers", provider_keys::create)
+        .post("/projects/{slug}/providers/{id}", provider_keys::update)
+        .post("/projects/{slug}/providers/{id}/delete", provider_keys::delete)
+        .post("/admin/providers", provider_keys::create_global)
+        .post("/admin/providers/{id}", provider_keys::update_global)
+        .post("/admin/providers/{id}/delete", provider_keys::delete_global)
+        .post("/projects/{slug}/personas", personas::create)
+        .post("/projects/{slug}/personas/{id}", personas::update)
+        .post("/projects/{slug}/personas/{id}/delete", personas::delete)
+        .post("/projects/{slug}/datasets/{id}/imports/{import_id}/mapping", datasets::confirm_mapping)
+        .post("/projects/{slug}/datasets/{id}/delete", datasets::delete)
+        .post("/projects/{slug}/tests", testcases::create)
+        .post("/projects/{slug}/tests/generate", testcases::generate)
+        .post("/projects/{slug}/tests/from-trace/{trace_id}", testcases::from_trace)
+        .post("/projects/{slug}/tests/from-conversation/{id}", testcases::from_conversation)
+        .post("/projects/{slug}/tests/{id}", testcases::update)
+        .post("/projects/{slug}/tests/{id}/duplicate", testcases::duplicate)
+        .post("/projects/{slug}/tests/{id}/delete", testcases::delete)
+        .post("/projects/{slug}/tests/{id}/status", testcases::set_status)
+        .post("/projects/{slug}/tests/{id}/comments", testcases::comment)
+        .post("/projects/{slug}/tests/{id}/run", testcases::run_case)
+        .post("/projects/{slug}/tests/runs/{run_id}/cancel", testcases::cancel_run)
+        .post("/projects/{slug}/tests/runs/{run_id}/override", testcases::override_step)
+        .post("/projects/{slug}/tests/suite-runs/{id}/cancel", testcases::cancel_suite_run)
+        .post("/projects/{slug}/suites", testcases::create_suite)
+        .post("/projects/{slug}/suites/{id}", testcases::update_suite)
+        .post("/projects/{slug}/suites/{id}/delete", testcases::delete_suite)
+        .post("/projects/{slug}/suites/{id}/run", testcases::run_suite)
 }
 
 /// The request's context as built by the auth middleware.

@@ -15,8 +15,8 @@ pub const REJECTIONS_SHOWN: usize = 200;
 pub struct DatasetsView {
     pub project: ProjectHead,
     pub datasets: Vec<DatasetListing>,
-    /// Editors and owners delete datasets.
-    pub can_delete: bool,
+    /// Editors and owners upload and delete datasets; analysts only read.
+    pub can_write: bool,
 }
 
 /// A ledger field a column can be mapped to: its form value and its name for people.
@@ -66,7 +66,10 @@ pub struct RejectedRow {
 pub struct ImportView {
     pub import: DatasetImport,
     pub uploader: Option<String>,
+    /// The mapping form, for the person who may confirm it (see `services::datasets::may_carry_on`).
     pub mapping: Option<MappingForm>,
+    /// The caller may confirm the mapping (and carry on the upload).
+    pub may_confirm: bool,
     pub rejections: Vec<RejectedRow>,
 }
 
@@ -76,7 +79,7 @@ pub struct DatasetDetailView {
     pub dataset: Dataset,
     /// Newest first.
     pub imports: Vec<ImportView>,
-    pub can_delete: bool,
+    pub can_write: bool,
 }
 
 /// The project's datasets with their newest import.
@@ -84,7 +87,7 @@ pub struct DatasetDetailView {
 pub async fn load_datasets(slug: String) -> Result<DatasetsView, ServerFnError> {
     use super::support::*;
     let (access, datasets) = services::datasets::list(&stores(), &request(), &slug).await.map_err(fail)?;
-    Ok(DatasetsView { project: server::head(&access), can_delete: access.role.allows(domain::ProjectRole::Editor), datasets })
+    Ok(DatasetsView { project: server::head(&access), can_write: access.role.allows(domain::ProjectRole::Editor), datasets })
 }
 
 /// One dataset, its imports, the mapping form of an import waiting for one and the first
@@ -100,7 +103,10 @@ pub async fn load_dataset(slug: String, id: String) -> Result<DatasetDetailView,
     let mut views = Vec::with_capacity(imports.len());
     for import in imports {
         let uploader = import.uploaded_by.as_ref().and_then(|u| members.iter().find(|m| &m.user_id == u)).map(|m| m.email.clone());
-        let mapping = (import.status == domain::datasets::ImportStatus::Mapping).then(|| server::mapping_form(&import)).flatten();
+        let user_id = ctx.actor().map(|a| a.user_id.clone()).unwrap_or_default();
+        let confirms = services::datasets::may_carry_on(&access, &import, &user_id);
+        let mapping =
+            (confirms && import.status == domain::datasets::ImportStatus::Mapping).then(|| server::mapping_form(&import)).flatten();
         let rejections = if import.rows_rejected > 0 && import.status.is_final() {
             match services::datasets::rejections_csv(&stores, &ctx, &slug, &import.id).await {
                 Ok(stream) => server::first_rejections(stream, REJECTIONS_SHOWN).await,
@@ -112,11 +118,11 @@ pub async fn load_dataset(slug: String, id: String) -> Result<DatasetDetailView,
         } else {
             Vec::new()
         };
-        views.push(ImportView { import, uploader, mapping, rejections });
+        views.push(ImportView { import, uploader, mapping, may_confirm: confirms, rejections });
     }
     Ok(DatasetDetailView {
         project: server::head(&access),
-        can_delete: access.role.allows(domain::ProjectRole::Editor),
+        can_write: access.role.allows(domain::ProjectRole::Editor),
         dataset,
         imports: views,
     })

@@ -13,7 +13,7 @@ pub mod projects;
 pub mod provider_keys;
 pub mod retention;
 #[cfg(feature = "ssr")]
-mod support;
+pub(crate) mod support;
 pub mod testcases;
 pub mod traces;
 pub mod usage;
@@ -21,9 +21,10 @@ pub mod usage;
 use domain::ReadinessReport;
 use leptos::prelude::*;
 
-/// Ping every store and report its status (used by the readiness badge).
+/// Ping every store and report its status (used by the readiness badge); backends and
+/// latencies for admins only.
 #[server(prefix = "/api")]
 pub async fn check_readiness() -> Result<ReadinessReport, ServerFnError> {
-    let stores = expect_context::<services::Stores>();
-    Ok(services::readiness::check(&stores).await)
+    use support::*;
+    Ok(services::readiness::report_for(&stores(), &request()).await)
 }

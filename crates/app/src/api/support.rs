@@ -9,6 +9,11 @@ pub fn stores() -> Stores {
     expect_context::<Stores>()
 }
 
+/// People's sessions (the server's session store).
+pub fn session_directory() -> std::sync::Arc<dyn services::ports::SessionDirectory> {
+    expect_context::<std::sync::Arc<dyn services::ports::SessionDirectory>>()
+}
+
 pub fn request() -> RequestContext {
     use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<RequestContext>().cloned()).unwrap_or_default()
 }

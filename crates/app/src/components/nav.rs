@@ -29,11 +29,16 @@ fn project_area(path: &str) -> Option<&'static str> {
     }
 }
 
+/// The areas the viewer can use: "Admin" only for admins.
+pub fn visible_areas() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    let admin = page_context().viewer.is_some_and(|v| v.is_admin);
+    AREAS.iter().filter(move |(href, _)| admin || *href != "/admin")
+}
+
 #[component]
 pub fn AppHeader() -> impl IntoView {
     let here = use_location().pathname.get_untracked();
-    let links = AREAS
-        .iter()
+    let links = visible_areas()
         .map(|(href, label)| {
             let current = match project_area(&here) {
                 Some(area) => area == *href,

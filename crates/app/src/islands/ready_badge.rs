@@ -47,7 +47,11 @@ pub fn ReadyBadge(initial: ReadinessReport) -> impl IntoView {
             r.stores
                 .iter()
                 .map(|s| {
-                    let title = format!("{} ({}): {:.1} ms", s.store.label(), s.backend, s.latency_ms);
+                    let title = if s.backend.is_empty() {
+                        format!("{}: {}", s.store.label(), if s.up { "up" } else { "down" })
+                    } else {
+                        format!("{} ({}): {:.1} ms", s.store.label(), s.backend, s.latency_ms)
+                    };
                     view! { <span class="dot" class:dot-ok=s.up class:dot-bad=!s.up title=title></span> }
                 })
                 .collect_view()

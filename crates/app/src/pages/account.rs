@@ -28,7 +28,7 @@ pub fn AccountPage() -> impl IntoView {
                             <td>{utc_minute(s.last_seen_ms)}</td>
                             <td>{(!s.current).then(|| view! {
                                 <form method="post" action="/account/sessions/revoke" class="inline-form">
-                                    <input type="hidden" name="session_id" value=s.id />
+                                    <input type="hidden" name="session" value=s.handle />
                                     <button class="btn btn-ghost btn-sm" type="submit">"Sign out"</button>
                                 </form>
                             })}</td>

@@ -109,7 +109,7 @@ fn list_view(v: DatasetsView) -> impl IntoView {
         }
         .into_any()
     } else {
-        let rows = v.datasets.iter().map(|l| list_row(&slug, l, v.can_delete)).collect_view();
+        let rows = v.datasets.iter().map(|l| list_row(&slug, l, v.can_write)).collect_view();
         view! {
             // Not clipped: the delete confirmation opens over the rows below.
             <section class="card flush datasets-card">
@@ -137,9 +137,9 @@ fn list_view(v: DatasetsView) -> impl IntoView {
             <a class="btn btn-ghost" href=dashboards data-testid="datasets-dashboards-link">"Dashboards"</a>
         </header>
         <FlashBanner />
-        <div class="grid-main-side datasets-layout">
+        <div class=if v.can_write { "grid-main-side datasets-layout" } else { "datasets-layout-single" }>
             <div>{body}</div>
-            {upload_aside(&slug, choices, None)}
+            {v.can_write.then(|| upload_aside(&slug, choices, None))}
         </div>
     }
 }
@@ -203,17 +203,17 @@ fn detail_view(v: DatasetDetailView) -> impl IntoView {
             </div>
             <div class="inline-form header-actions">
                 <a class="btn btn-primary" href=dashboard_url(&slug, &d.id) data-testid="dataset-dashboard">"Open in the dashboard"</a>
-                {v.can_delete.then(|| delete_form(&slug, &d, false))}
+                {v.can_write.then(|| delete_form(&slug, &d, false))}
             </div>
         </header>
         <FlashBanner />
         // While an import runs or waits for its mapping, it has the whole width.
-        <div class=if busy { "datasets-layout-single" } else { "grid-main-side datasets-layout" }>
+        <div class=if busy || !v.can_write { "datasets-layout-single" } else { "grid-main-side datasets-layout" }>
             <div class="imports">
                 <h2 class="section-title">"Imports"</h2>
                 {imports}
             </div>
-            {(!busy).then(|| upload_aside(&slug, choice, Some(d.id.clone())))}
+            {(v.can_write && !busy).then(|| upload_aside(&slug, choice, Some(d.id.clone())))}
         </div>
     }
 }
@@ -239,7 +239,8 @@ fn import_card(slug: &str, v: ImportView) -> impl IntoView {
     let body = match i.status {
         ImportStatus::Mapping => match v.mapping {
             Some(form) => mapping_form(slug, &i, form).into_any(),
-            None => view! { <p class="banner banner-bad">"The proposed column mapping could not be read; upload the file again."</p> }.into_any(),
+            None if v.may_confirm => view! { <p class="banner banner-bad">"The proposed column mapping could not be read; upload the file again."</p> }.into_any(),
+            None => view! { <p class="muted" data-testid="mapping-waits">"Waiting for the person who uploaded the file to confirm its columns."</p> }.into_any(),
         },
         s if s.is_busy() => view! {
             <ImportWatch slug=slug.to_owned() import_id=i.id.clone() status=s rows_read=i.rows_read rows_accepted=i.rows_accepted />

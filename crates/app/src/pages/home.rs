@@ -1,12 +1,11 @@
-use crate::{api::check_readiness, components::nav::AREAS, islands::ready_badge::ReadyBadge, pages::area::area_info};
+use crate::{api::check_readiness, components::nav::visible_areas, islands::ready_badge::ReadyBadge, pages::area::area_info};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let report = check_readiness();
-    let cards = AREAS
-        .iter()
+    let cards = visible_areas()
         .map(|(href, label)| {
             let info = area_info(href.trim_start_matches('/'));
             view! {

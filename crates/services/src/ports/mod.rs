@@ -9,6 +9,7 @@ pub mod llm_config;
 pub mod mail;
 pub mod prices;
 pub mod primary;
+pub mod sessions;
 pub mod testcases;
 
 pub use analytics::AnalyticsStore;
@@ -21,4 +22,5 @@ pub use primary::{
     ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, JobQueue, JobRecord, LeasedJob, Member, NewApiKey, NewPlan, NewProject,
     NewUser, PasswordResetRepo, Plan, PlanRepo, PrimaryStore, Project, ProjectRepo, SessionInfo, SessionRecords, User, UserRepo,
 };
+pub use sessions::{LiveSession, SessionDirectory};
 pub use testcases::{CaseFilter, TestCaseRepo};

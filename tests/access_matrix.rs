@@ -270,7 +270,10 @@ enum KeyRule {
     Public,
     /// A key with one of these scopes; `scoped`: the path names a thing of the key's project (another
     /// project's key gets 404).
-    Scope { scopes: &'static [&'static str], scoped: bool },
+    Scope {
+        scopes: &'static [&'static str],
+        scoped: bool,
+    },
 }
 
 /// API-key routes: (method, path, rule, content type and body, the status the right key gets).

@@ -116,10 +116,17 @@ async fn cross_origin_posts_with_cookies_are_refused() {
     let c = sign_in(&app, "ada@example.com", PASSWORD).await;
     let res = c.post(app.url("/projects")).header("origin", "http://evil.example").form(&[("name", "Pwned")]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = c.post(app.url("/projects")).header("sec-fetch-site", "cross-site").form(&[("name", "Pwned")]).send().await.unwrap();
+    // Without Origin (the browser client above always sends one), Fetch Metadata decides.
+    let plain = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = [("email", "ada@example.com"), ("password", PASSWORD)];
+    let res = plain.post(app.url("/auth/login")).header("sec-fetch-site", "same-origin").form(&login).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = plain.post(app.url("/projects")).header("sec-fetch-site", "cross-site").form(&[("name", "Pwned")]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = plain.post(app.url("/projects")).form(&[("name", "Pwned")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no Origin, no Fetch Metadata, but a cookie");
     assert!(app.stores.primary.list_projects().await.unwrap().is_empty(), "nothing was created");
-    let res = c.post(app.url("/projects")).header("sec-fetch-site", "same-origin").form(&[("name", "Fine")]).send().await.unwrap();
+    let res = plain.post(app.url("/projects")).header("sec-fetch-site", "same-origin").form(&[("name", "Fine")]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.stores.primary.list_projects().await.unwrap().len(), 1);
     app.shutdown().await;

@@ -209,6 +209,13 @@ async fn only_admins_see_the_admin_link() {
         let html = user.get(app.url(path)).send().await.unwrap().text().await.unwrap();
         assert!(!html.contains(link), "{path} shows the Admin link to a non-admin");
     }
+    // The admin pages themselves refuse, with no admin forms on the page.
+    for path in ["/admin", "/admin/plans", "/admin/audit", "/admin/prices", "/admin/providers"] {
+        let res = user.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(!html.contains("action=\"/admin") && html.contains("Only administrators"), "{path}: {html}");
+    }
     let html = app.get("/").await.text().await.unwrap();
     assert!(!html.contains(link), "anonymous");
     let admin = sign_in(&app, "admin@example.com", PASSWORD).await;

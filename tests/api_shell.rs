@@ -159,10 +159,13 @@ async fn server_function_round_trips() {
 #[tokio::test]
 async fn metrics_need_the_configured_token() {
     let token = "scrape-me-0123456789";
-    let app = spawn_with(|mut s| {
-        s.server.metrics_token = elasticdash::secret::Secret::new(token);
-        s
-    }, Vec::new())
+    let app = spawn_with(
+        |mut s| {
+            s.server.metrics_token = elasticdash::secret::Secret::new(token);
+            s
+        },
+        Vec::new(),
+    )
     .await;
     let res = app.get("/metrics").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "loopback is not enough once a token is set");

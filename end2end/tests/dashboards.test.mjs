@@ -6,13 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { ensureResultsDir, gotoWithRetry, launchBrowser, newContext, url, waitForServer, watchPage } from './support.mjs';
+import { createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, url, waitForServer, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
-// The first administrator (the accounts spec creates the same one when it runs first).
-const ADMIN = { email: 'admin@example.com', password: 'admin passphrase 2026' };
-const SLUG = `ledger-${randomBytes(4).toString('hex')}`;
+const SLUG = `ledger-${hex(4)}`;
 
 let browser;
 let shots;
@@ -23,36 +20,12 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-async function submit(p, formSelector) {
-  await Promise.all([p.waitForNavigation(), p.click(`${formSelector} button[type=submit]`)]);
-}
-
-async function signInAdmin(p) {
-  await gotoWithRetry(p, '/setup');
-  if (await p.locator('form[data-testid=setup-form]').count()) {
-    await p.fill('form[data-testid=setup-form] input[name=name]', 'Ada Admin');
-    await p.fill('form[data-testid=setup-form] input[name=email]', ADMIN.email);
-    await p.fill('form[data-testid=setup-form] input[name=password]', ADMIN.password);
-    await p.fill('form[data-testid=setup-form] input[name=password_repeat]', ADMIN.password);
-    await submit(p, 'form[data-testid=setup-form]');
-    if (!new URL(p.url()).pathname.startsWith('/login')) return;
-  }
-  await gotoWithRetry(p, '/login');
-  await p.fill('input[name=email]', ADMIN.email);
-  await p.fill('input[name=password]', ADMIN.password);
-  await Promise.all([p.waitForNavigation(), p.click('form[data-testid=login-form] button[type=submit]')]);
-  assert.ok(!new URL(p.url()).pathname.startsWith('/login'), 'admin sign-in failed');
-}
-
 test('a new project shows the empty dashboard; filters live in the URL', TIMEOUT, async () => {
   const context = await newContext(browser, { viewport: { width: 390, height: 844 } });
   const p = await context.newPage();
   const problems = watchPage(p);
-  await signInAdmin(p);
-  await gotoWithRetry(p, '/projects');
-  await p.fill('form[data-testid=create-project] input[name=name]', 'Ledger e2e');
-  await p.fill('form[data-testid=create-project] input[name=slug]', SLUG);
-  await submit(p, 'form[data-testid=create-project]');
+  await ensureAdmin(p);
+  await createProject(p, { name: 'Ledger e2e', slug: SLUG });
 
   await p.goto(url(`/projects/${SLUG}/dashboards`));
   assert.match(await p.locator('[data-testid=dashboard-empty]').innerText(), /No ledger records yet.*datasets page/s);

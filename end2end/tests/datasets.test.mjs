@@ -8,14 +8,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { createProject, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, sleep, url, waitForServer, watchPage } from './support.mjs';
+import { createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, poll, submitForm, url, waitForServer, waitForStable, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
-// The first administrator (the accounts spec creates the same one when it runs first).
-const ADMIN = { email: 'admin@example.com', password: 'admin passphrase 2026' };
-const SLUG = `datasets-${randomBytes(4).toString('hex')}`;
+const SLUG = `datasets-${hex(4)}`;
 
 // ------------------------------------------------------------------ a tiny deterministic .xlsx
 
@@ -146,29 +143,33 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function submit(p, formSelector) {
-  await Promise.all([p.waitForNavigation(), p.click(`${formSelector} button[type=submit]`)]);
-}
-
-async function signInAdmin(p) {
-  await gotoWithRetry(p, '/setup');
-  if (await p.locator('form[data-testid=setup-form]').count()) {
-    await p.fill('form[data-testid=setup-form] input[name=name]', 'Ada Admin');
-    await p.fill('form[data-testid=setup-form] input[name=email]', ADMIN.email);
-    await p.fill('form[data-testid=setup-form] input[name=password]', ADMIN.password);
-    await p.fill('form[data-testid=setup-form] input[name=password_repeat]', ADMIN.password);
-    await submit(p, 'form[data-testid=setup-form]');
-    if (!new URL(p.url()).pathname.startsWith('/login')) return;
-  }
-  await gotoWithRetry(p, '/login');
-  await p.fill('input[name=email]', ADMIN.email);
-  await p.fill('input[name=password]', ADMIN.password);
-  await Promise.all([p.waitForNavigation(), p.click('form[data-testid=login-form] button[type=submit]')]);
-  assert.ok(!new URL(p.url()).pathname.startsWith('/login'), 'admin sign-in failed');
-}
-
 async function hydrated(p) {
   await p.waitForSelector('[data-testid=upload][data-hydrated=true]');
+}
+
+/** Waits until the upload bar's width transition has reached the full width of its track. */
+async function barSettled(p) {
+  const track = p.locator('[data-testid=upload-progress] .progress').first();
+  const bar = track.locator('span');
+  await poll(async () => {
+    const [t, b] = [await track.boundingBox(), await bar.boundingBox()];
+    return t && b && b.width >= t.width - 2 * 1.5; // the track's 1px border on both sides
+  }, { timeoutMs: 5_000, describe: async () => `bar ${JSON.stringify(await bar.boundingBox())} of ${JSON.stringify(await track.boundingBox())}` });
+  await waitForStable(async () => (await bar.boundingBox())?.width);
+}
+
+/** Scrolls to the top at once and waits until the page is there. */
+async function scrollToTop(p) {
+  await p.evaluate(() => window.scrollTo({ top: 0, left: 0, behavior: 'instant' }));
+  await poll(async () => (await p.evaluate(() => window.scrollY)) === 0, { timeoutMs: 5_000 });
+}
+
+/** Waits until a chart's opening animation is over: its drawn paths stop changing. */
+async function chartSettled(chart) {
+  await waitForStable(() => chart.locator('svg path').evaluateAll((els) => els.map((el) => el.getAttribute('d')).join('|')), {
+    samples: 3,
+    intervalMs: 150,
+  });
 }
 
 /** "… · 120 records" under the dashboard's filters. */
@@ -187,8 +188,8 @@ test('upload an xlsx, confirm its mapping, and explore it in the dashboard', TIM
   const context = await newContext(browser, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const p = await context.newPage();
   const problems = watchPage(p);
-  await signInAdmin(p);
-  await createProject(p, { name: 'Datasets e2e', slug: SLUG, adminEmail: ADMIN.email });
+  await ensureAdmin(p);
+  await createProject(p, { name: 'Datasets e2e', slug: SLUG });
 
   await p.goto(url(`/projects/${SLUG}/datasets`));
   assert.match(await p.locator('[data-testid=no-datasets]').innerText(), /No datasets yet/);
@@ -234,7 +235,7 @@ test('upload an xlsx, confirm its mapping, and explore it in the dashboard', TIM
   });
   assert.match(await p.locator('[data-testid=upload-figures]').innerText(), /KB of \d+ KB · 100%/);
   await p.locator('[data-testid=upload-progress]').scrollIntoViewIfNeeded();
-  await sleep(400); // the bar's width transition
+  await barSettled(p);
   await p.screenshot({ path: join(shots, 'datasets-upload-progress.png'), fullPage: true });
   // When the analysis proposes a mapping, the island opens the dataset page at the form.
   await Promise.all([p.waitForURL(/\/datasets\/[0-9a-f-]+#mapping$/, { timeout: 60_000 }), release()]);
@@ -253,8 +254,7 @@ test('upload an xlsx, confirm its mapping, and explore it in the dashboard', TIM
   // The memo stays an extra attribute instead of the description.
   await form.locator('select[data-testid=mapping-field][data-header="Memo"]').selectOption('');
   await form.locator('[data-testid=date-order]').selectOption('day_month_year');
-  await p.mouse.wheel(0, -10_000); // the page opened at #mapping: back to the top for a full-page shot
-  await sleep(300);
+  await scrollToTop(p); // the page opened at #mapping: back to the top for a full-page shot
   await p.screenshot({ path: join(shots, 'datasets-mapping.png'), fullPage: true });
   await Promise.all([p.waitForNavigation(), p.click('[data-testid=confirm-mapping]')]);
   assert.match(await p.locator('[data-testid=flash]').innerText(), /Mapping confirmed/);
@@ -291,7 +291,7 @@ test('upload an xlsx, confirm its mapping, and explore it in the dashboard', TIM
 
   // A filter through the form.
   await p.locator('[data-testid=filter-entity]').selectOption(ENTITIES[1]);
-  await submit(p, 'form[data-testid=dashboard-filters]');
+  await submitForm(p, 'form[data-testid=dashboard-filters]');
   assert.equal(new URL(p.url()).searchParams.get('entity'), ENTITIES[1]);
   assert.equal(await recordCount(p), count((r) => r[1] === ENTITIES[1]));
 
@@ -304,7 +304,7 @@ test('upload an xlsx, confirm its mapping, and explore it in the dashboard', TIM
   const donut = p.locator('[data-testid=ledger-chart]', { hasText: 'Expense breakdown' }).locator('.chart.cross-filter');
   await donut.locator('svg').waitFor();
   await donut.scrollIntoViewIfNeeded();
-  await sleep(800); // the opening animation
+  await chartSettled(donut); // the opening animation
   const box = await donut.boundingBox();
   const radius = 0.54 * (Math.min(box.width, box.height) / 2);
   const [cx, cy] = [box.x + box.width / 2, box.y + box.height * 0.45];
@@ -340,7 +340,7 @@ test('upload an xlsx, confirm its mapping, and explore it in the dashboard', TIM
 test('the datasets pages work without JavaScript, and a bad file type is refused', TIMEOUT, async () => {
   const context = await newContext(browser);
   const p = await context.newPage();
-  await signInAdmin(p);
+  await ensureAdmin(p);
   // Refused by the island before a byte is sent.
   await p.goto(url(`/projects/${SLUG}/datasets`));
   await hydrated(p);

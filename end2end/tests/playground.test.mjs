@@ -5,14 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { MODE, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, sleep, url, waitForServer, watchPage } from './support.mjs';
+import { MODE, createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, poll, submitForm, url, waitForServer, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
 const FAKE_LLM = (process.env.ED_FAKE_LLM_URL ?? '').replace(/\/+$/, '');
-// The first administrator (the accounts spec creates the same one when it runs first).
-const ADMIN = { email: 'admin@example.com', password: 'admin passphrase 2026' };
-const SLUG = `playground-${randomBytes(4).toString('hex')}`;
+const SLUG = `playground-${hex(4)}`;
 
 let browser;
 let shots;
@@ -23,34 +20,6 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-async function flash(p) {
-  const el = p.locator('[data-testid=flash]');
-  return (await el.count()) ? (await el.first().innerText()).trim() : '';
-}
-
-async function submit(p, formSelector) {
-  await Promise.all([p.waitForNavigation(), p.click(`${formSelector} button[type=submit]`)]);
-  return flash(p);
-}
-
-/** Signs in as the first admin, creating it when this server is fresh. */
-async function signInAdmin(p) {
-  await gotoWithRetry(p, '/setup');
-  if (await p.locator('form[data-testid=setup-form]').count()) {
-    await p.fill('form[data-testid=setup-form] input[name=name]', 'Ada Admin');
-    await p.fill('form[data-testid=setup-form] input[name=email]', ADMIN.email);
-    await p.fill('form[data-testid=setup-form] input[name=password]', ADMIN.password);
-    await p.fill('form[data-testid=setup-form] input[name=password_repeat]', ADMIN.password);
-    await submit(p, 'form[data-testid=setup-form]');
-    if (!new URL(p.url()).pathname.startsWith('/login')) return;
-  }
-  await gotoWithRetry(p, '/login');
-  await p.fill('input[name=email]', ADMIN.email);
-  await p.fill('input[name=password]', ADMIN.password);
-  await Promise.all([p.waitForNavigation(), p.click('form[data-testid=login-form] button[type=submit]')]);
-  assert.ok(!new URL(p.url()).pathname.startsWith('/login'), `admin sign-in failed: ${await flash(p)}`);
-}
-
 async function addProvider(p, { name, vendor, baseUrl, apiKey, model }) {
   const form = 'form[data-testid=add-provider]';
   await p.fill(`${form} [name=name]`, name);
@@ -58,7 +27,7 @@ async function addProvider(p, { name, vendor, baseUrl, apiKey, model }) {
   await p.fill(`${form} [name=base_url]`, baseUrl);
   await p.fill(`${form} [name=api_key]`, apiKey);
   await p.fill(`${form} [name=default_model]`, model);
-  const message = await submit(p, form);
+  const message = await submitForm(p, form);
   assert.match(message, /saved/i, `provider ${name}: ${message}`);
 }
 
@@ -99,13 +68,10 @@ test('playground: providers on the fake vendor, a persona, streamed chat, stop, 
   const context = await newContext(browser, { viewport: { width: 1400, height: 1000 } });
   const p = await context.newPage();
   const problems = watchPage(p);
-  await signInAdmin(p);
+  await ensureAdmin(p);
 
   // A project with two provider keys on the fake vendor, and a persona.
-  await gotoWithRetry(p, '/projects');
-  await p.fill('form[data-testid=create-project] input[name=name]', 'Playground bot');
-  await p.fill('form[data-testid=create-project] input[name=slug]', SLUG);
-  await submit(p, 'form[data-testid=create-project]');
+  await createProject(p, { name: 'Playground bot', slug: SLUG });
   await p.goto(url(`/projects/${SLUG}/providers`));
   await addProvider(p, { name: 'Fake OpenAI', vendor: 'openai', baseUrl: `${FAKE_LLM}/v1`, apiKey: 'sk-e2e-good-key-1', model: 'gpt-4o-mini' });
   await addProvider(p, { name: 'Fake Claude', vendor: 'anthropic', baseUrl: FAKE_LLM, apiKey: 'sk-ant-e2e-good-2', model: 'claude-3-5-haiku-latest' });
@@ -121,7 +87,7 @@ test('playground: providers on the fake vendor, a persona, streamed chat, stop, 
   await p.fill(`${persona} [name=tone]`, 'curt');
   await p.fill(`${persona} [name=language]`, 'English');
   await p.fill(`${persona} [name=traits]`, 'impatient, direct');
-  assert.match(await submit(p, persona), /persona/i);
+  assert.match(await submitForm(p, persona), /persona/i);
   assert.deepEqual(await p.locator('[data-testid=persona-name]').allInnerTexts(), ['Impatient shopper']);
   await p.screenshot({ path: join(shots, `playground-personas-${MODE}.png`), fullPage: true });
 
@@ -201,11 +167,14 @@ test('playground: providers on the fake vendor, a persona, streamed chat, stop, 
   assert.deepEqual(await replies(p, 'a'), ['gpt-4o-mini heard: Which of you answers first']);
   await p.screenshot({ path: join(shots, `playground-reopened-${MODE}.png`), fullPage: true });
 
-  // The platform observed itself: the calls are spans in the project's traces.
-  await sleep(300);
-  await p.goto(url(`/projects/${SLUG}/traces`));
-  await poll(async () => (await p.content()).includes('chat gpt-4o-mini'), {
+  // The platform observed itself: the calls are spans in the project's traces (written a moment
+  // after the reply: the list is reloaded until they show).
+  await poll(async () => {
+    await p.goto(url(`/projects/${SLUG}/traces`));
+    return (await p.content()).includes('chat gpt-4o-mini');
+  }, {
     timeoutMs: 15_000,
+    intervalMs: 300,
     describe: async () => (await p.locator('main').innerText()).slice(0, 500),
   });
   await p.screenshot({ path: join(shots, `playground-traces-${MODE}.png`), fullPage: true });

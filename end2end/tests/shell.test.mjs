@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   BASE_URL,
   MODE,
+  ensureAdmin,
   ensureResultsDir,
   gotoWithRetry,
   launchBrowser,
@@ -21,7 +22,7 @@ import {
 } from './support.mjs';
 
 const EXPECT_BACKENDS = process.env.ED_E2E_EXPECT_BACKENDS ?? '';
-const NAV_LINKS = ['Projects', 'Traces', 'Tests', 'Knowledge base', 'Datasets', 'Dashboards', 'Admin'];
+const NAV_LINKS = ['Projects', 'Traces', 'Tests', 'Knowledge base', 'Datasets', 'Dashboards'];
 const TIMEOUT = { timeout: 90_000 };
 
 let browser;
@@ -70,8 +71,15 @@ test('server-rendered shell: header with the nav links and the ready badge, with
     for (const name of NAV_LINKS) {
       assert.ok(links.includes(name), `nav link "${name}" missing; the header's links are ${JSON.stringify(links)}`);
     }
+    assert.ok(!links.includes('Admin'), 'no Admin link for a visitor who is not an administrator');
     assert.match(html, /data-testid="?ready-badge"?/, 'the server-rendered HTML contains the ready badge');
     assert.ok((await page.locator('[data-testid=ready-badge]').count()) >= 1, 'ready badge in the DOM');
+  });
+  await withPage({}, async (page) => {
+    await ensureAdmin(page);
+    await gotoWithRetry(page, '/');
+    const links = (await page.locator('header.app-header a').allTextContents()).map(text);
+    assert.ok(links.includes('Admin'), `an administrator sees the Admin link; the header's links are ${JSON.stringify(links)}`);
   });
 });
 
@@ -116,7 +124,7 @@ test('the ready island hydrates and its server function round-trips', TIMEOUT, a
   });
 });
 
-test('readiness: /readyz reports three stores up and /status lists them', TIMEOUT, async () => {
+test('readiness: /readyz reports three stores up, backends to administrators only; /status lists them', TIMEOUT, async () => {
   const res = await fetch(url('/readyz'));
   const raw = await res.text();
   assert.equal(res.status, 200, `/readyz answered ${res.status}: ${raw}`);
@@ -125,15 +133,24 @@ test('readiness: /readyz reports three stores up and /status lists them', TIMEOU
   assert.ok(Array.isArray(body.stores), raw);
   assert.equal(body.stores.length, 3, raw);
   for (const store of body.stores) assert.equal(store.up, true, `store not up: ${JSON.stringify(store)}`);
-  if (EXPECT_BACKENDS) {
-    // Proves the mode really runs on the backends it claims (e.g. "postgres,clickhouse,s3").
-    const backends = body.stores.map((s) => s.backend).sort();
-    assert.deepEqual(backends, EXPECT_BACKENDS.split(',').map((b) => b.trim()).sort(), raw);
-  }
+  assert.equal(body.detailed, false, `a visitor must not learn the deployment: ${raw}`);
+  assert.ok(body.stores.every((s) => s.backend === '' && !s.error), raw);
 
   await withPage({}, async (page, problems) => {
     const status = await gotoWithRetry(page, '/status');
     assert.equal(status.status(), 200, `GET /status answered ${status.status()}`);
+    assert.equal(await page.locator('[data-testid=status-redacted]').count(), 1, 'visitors see the redacted status');
+
+    await ensureAdmin(page);
+    const admin = await page.request.get(url('/readyz'));
+    const detailed = await admin.json();
+    assert.equal(detailed.detailed, true, JSON.stringify(detailed));
+    if (EXPECT_BACKENDS) {
+      // Proves the mode really runs on the backends it claims (e.g. "postgres,clickhouse,s3").
+      const backends = detailed.stores.map((s) => s.backend).sort();
+      assert.deepEqual(backends, EXPECT_BACKENDS.split(',').map((b) => b.trim()).sort(), JSON.stringify(detailed));
+    }
+    await gotoWithRetry(page, '/status');
     const up = page.locator('[data-testid=store-row][data-up=true]');
     await poll(async () => (await up.count()) === 3, {
       describe: async () => {

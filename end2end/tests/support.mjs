@@ -124,20 +124,131 @@ export async function poll(probe, { timeoutMs = 20_000, intervalMs = 100, descri
   }
 }
 
+/**
+ * Polls `probe` until it returns the same value (compared as JSON) `samples` times in a row, e.g.
+ * the geometry of an element whose CSS transition or chart animation is running; returns it.
+ */
+export async function waitForStable(probe, { samples = 3, intervalMs = 100, timeoutMs = 10_000, describe } = {}) {
+  let last;
+  let same = 0;
+  const settled = await poll(
+    async () => {
+      const value = JSON.stringify(await probe()) ?? 'undefined';
+      same = value === last ? same + 1 : 1;
+      last = value;
+      return same >= samples ? { value } : null;
+    },
+    { timeoutMs, intervalMs, describe: describe ?? (() => `still changing: ${last}`) },
+  );
+  return settled.value === 'undefined' ? undefined : JSON.parse(settled.value);
+}
+
 export async function ensureResultsDir() {
   await mkdir(RESULTS_DIR, { recursive: true });
   return RESULTS_DIR;
 }
 
-async function flashText(page) {
+// ------------------------------------------------------------------ forms, accounts, sign-in
+
+/** The first administrator every spec shares (created through /setup by whichever spec runs first). */
+export const ADMIN = Object.freeze({ name: 'Ada Admin', email: 'admin@example.com', password: 'admin passphrase 2026' });
+
+/** The text of the page's flash message, or '' when there is none. */
+export async function flashText(page) {
   const el = page.locator('[data-testid=flash]');
   return (await el.count()) ? (await el.first().innerText()).trim() : '';
 }
 
-async function submitForm(page, form) {
-  await Promise.all([page.waitForNavigation(), page.click(`${form} button[type=submit]`)]);
+/** Clicks `button` (a selector) and waits for the form post's redirect to land; returns the flash. */
+export async function press(page, button) {
+  await Promise.all([page.waitForNavigation(), page.click(button)]);
   return flashText(page);
 }
+
+/** Submits the form `form` (a selector) with its submit button; returns the flash after the redirect. */
+export async function submitForm(page, form) {
+  return press(page, `${form} button[type=submit]`);
+}
+
+/** A fresh context (closed with the browser) and its page. */
+export async function newPage(browser, options = {}) {
+  const context = await newContext(browser, options);
+  return context.newPage();
+}
+
+export const pathname = (page) => new URL(page.url()).pathname;
+
+/** Signs in through the form at /login; returns the flash (an error message when it failed). */
+export async function signIn(page, email, password) {
+  await gotoWithRetry(page, '/login');
+  await page.fill('form[data-testid=login-form] input[name=email]', email);
+  await page.fill('form[data-testid=login-form] input[name=password]', password);
+  return submitForm(page, 'form[data-testid=login-form]');
+}
+
+/**
+ * Creates the first admin through /setup when the instance has none (the setup form signs it in);
+ * otherwise signs in as it. Throws when the page is still at /login afterwards.
+ * Returns true when this call created the admin.
+ */
+export async function ensureAdmin(page) {
+  await gotoWithRetry(page, '/setup');
+  if (await page.locator('form[data-testid=setup-form]').count()) {
+    const form = 'form[data-testid=setup-form]';
+    await page.fill(`${form} input[name=name]`, ADMIN.name);
+    await page.fill(`${form} input[name=email]`, ADMIN.email);
+    await page.fill(`${form} input[name=password]`, ADMIN.password);
+    await page.fill(`${form} input[name=password_repeat]`, ADMIN.password);
+    const flash = await submitForm(page, form);
+    // Another spec may have created it between the page load and the post: sign in below.
+    if (!pathname(page).startsWith('/login') && !pathname(page).startsWith('/setup')) return true;
+    if (pathname(page).startsWith('/setup')) throw new Error(`first-admin setup failed: ${flash}`);
+  }
+  const flash = await signIn(page, ADMIN.email, ADMIN.password);
+  if (pathname(page).startsWith('/login')) throw new Error(`admin sign-in failed: ${flash}`);
+  return false;
+}
+
+/** Fills and submits the change-password form at /account; returns the flash. */
+export async function changePassword(page, from, to) {
+  const form = 'form[data-testid=password-form]';
+  await page.fill(`${form} input[name=current]`, from);
+  await page.fill(`${form} input[name=new]`, to);
+  await page.fill(`${form} input[name=repeat]`, to);
+  return submitForm(page, form);
+}
+
+/**
+ * Creates a user as the signed-in admin (at /admin, with a temporary password); returns the flash.
+ * The user must change the password at the first sign-in: see `signInNewUser`.
+ */
+export async function createUser(page, email, temporaryPassword) {
+  await gotoWithRetry(page, '/admin');
+  const form = 'form[data-testid=create-user]';
+  await page.fill(`${form} input[name=email]`, email);
+  await page.fill(`${form} input[name=password]`, temporaryPassword);
+  return submitForm(page, form);
+}
+
+/** Signs a user created by `createUser` in and replaces the temporary password by `password`. */
+export async function signInNewUser(page, email, temporaryPassword, password) {
+  const signedIn = await signIn(page, email, temporaryPassword);
+  if (pathname(page).startsWith('/login')) throw new Error(`sign-in of ${email} failed: ${signedIn}`);
+  await gotoWithRetry(page, '/account');
+  const changed = await changePassword(page, temporaryPassword, password);
+  if (!/Password changed/.test(changed)) throw new Error(`password change of ${email} failed: ${changed}`);
+}
+
+/** Adds `email` to the project `slug` with `role` (owner, editor, analyst) as a signed-in owner. */
+export async function addMember(page, slug, email, role) {
+  await gotoWithRetry(page, `/projects/${slug}/settings`);
+  await page.fill('form[data-testid=add-member] input[name=email]', email);
+  await page.selectOption('form[data-testid=add-member] select[name=role]', role);
+  return submitForm(page, 'form[data-testid=add-member]');
+}
+
+/** A fresh random hex string of `bytes` bytes. */
+export const hex = (bytes) => randomBytes(bytes).toString('hex');
 
 /** Gives the signed-in admin a plan without a project limit: every spec creates a project as that
  * admin, and the default plan allows only a few. */
@@ -156,7 +267,7 @@ export async function liftProjectLimit(page, adminEmail) {
 }
 
 /** Creates a project as the signed-in admin, lifting the plan's project limit when it is reached. */
-export async function createProject(page, { name, slug, adminEmail }) {
+export async function createProject(page, { name, slug, adminEmail = ADMIN.email }) {
   for (let attempt = 0; ; attempt++) {
     await gotoWithRetry(page, '/projects');
     await page.fill('form[data-testid=create-project] input[name=name]', name);

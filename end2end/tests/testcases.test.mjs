@@ -7,14 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { BASE_URL, MODE, createProject, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, url, waitForServer, watchPage } from './support.mjs';
+import { BASE_URL, MODE, createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, poll, press, url, waitForServer, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 300_000 };
 const FAKE_TARGET = (process.env.ED_FAKE_TARGET_URL ?? '').replace(/\/+$/, '');
-// The first administrator (the accounts spec creates the same one when it runs first).
-const ADMIN = { email: 'admin@example.com', password: 'admin passphrase 2026' };
-const SLUG = `tests-${randomBytes(4).toString('hex')}`;
+const SLUG = `tests-${hex(4)}`;
 const QUESTION = 'How long do refunds take?';
 const INTENT = 'intent: refund';
 const ANSWER = 'Refunds take 5 business days.';
@@ -30,35 +27,6 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-async function flash(p) {
-  const el = p.locator('[data-testid=flash]');
-  return (await el.count()) ? (await el.first().innerText()).trim() : '';
-}
-
-/** Clicks `button` (a selector) and waits for the form post's redirect to land. */
-async function press(p, button) {
-  await Promise.all([p.waitForNavigation(), p.click(button)]);
-  return flash(p);
-}
-
-async function signInAdmin(p) {
-  await gotoWithRetry(p, '/setup');
-  if (await p.locator('form[data-testid=setup-form]').count()) {
-    await p.fill('form[data-testid=setup-form] input[name=name]', 'Ada Admin');
-    await p.fill('form[data-testid=setup-form] input[name=email]', ADMIN.email);
-    await p.fill('form[data-testid=setup-form] input[name=password]', ADMIN.password);
-    await p.fill('form[data-testid=setup-form] input[name=password_repeat]', ADMIN.password);
-    await press(p, 'form[data-testid=setup-form] button[type=submit]');
-    if (!new URL(p.url()).pathname.startsWith('/login')) return;
-  }
-  await gotoWithRetry(p, '/login');
-  await p.fill('input[name=email]', ADMIN.email);
-  await p.fill('input[name=password]', ADMIN.password);
-  await press(p, 'form[data-testid=login-form] button[type=submit]');
-  assert.ok(!new URL(p.url()).pathname.startsWith('/login'), `admin sign-in failed: ${await flash(p)}`);
-}
-
-const hex = (bytes) => randomBytes(bytes).toString('hex');
 const str = (key, value) => ({ key, value: { stringValue: value } });
 const int = (key, value) => ({ key, value: { intValue: String(value) } });
 
@@ -143,10 +111,10 @@ test('test cases: from a trace, approve, run against the fake app, failure, over
   const context = await newContext(browser, { viewport: { width: 1400, height: 1000 } });
   const p = await context.newPage();
   const problems = watchPage(p);
-  await signInAdmin(p);
+  await ensureAdmin(p);
 
   // A project and an ingest key, through the UI.
-  await createProject(p, { name: 'Refund bot', slug: SLUG, adminEmail: ADMIN.email });
+  await createProject(p, { name: 'Refund bot', slug: SLUG });
   await p.goto(url(`/projects/${SLUG}/settings`));
   await p.fill('form[data-testid=create-key] input[name=name]', 'e2e ingest');
   await press(p, 'form[data-testid=create-key] button[type=submit]');

@@ -4,14 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { MODE, createProject, ensureResultsDir, gotoWithRetry, launchBrowser, newContext, poll, url, waitForServer, watchPage } from './support.mjs';
+import { MODE, createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, poll, submitForm, url, waitForServer, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
-// The first administrator (the accounts spec creates the same one when it runs first).
-const ADMIN = { email: 'admin@example.com', password: 'admin passphrase 2026' };
 // Unique per run, so the spec can run again on the same server.
-const SLUG = `traces-${randomBytes(4).toString('hex')}`;
+const SLUG = `traces-${hex(4)}`;
 
 let browser;
 let shots;
@@ -22,35 +19,6 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-async function flash(p) {
-  const el = p.locator('[data-testid=flash]');
-  return (await el.count()) ? (await el.first().innerText()).trim() : '';
-}
-
-async function submit(p, formSelector) {
-  await Promise.all([p.waitForNavigation(), p.click(`${formSelector} button[type=submit]`)]);
-  return flash(p);
-}
-
-/** Signs in as the first admin, creating it when this server is fresh. */
-async function signInAdmin(p) {
-  await gotoWithRetry(p, '/setup');
-  if (await p.locator('form[data-testid=setup-form]').count()) {
-    await p.fill('form[data-testid=setup-form] input[name=name]', 'Ada Admin');
-    await p.fill('form[data-testid=setup-form] input[name=email]', ADMIN.email);
-    await p.fill('form[data-testid=setup-form] input[name=password]', ADMIN.password);
-    await p.fill('form[data-testid=setup-form] input[name=password_repeat]', ADMIN.password);
-    await submit(p, 'form[data-testid=setup-form]');
-    if (!new URL(p.url()).pathname.startsWith('/login')) return;
-  }
-  await gotoWithRetry(p, '/login');
-  await p.fill('input[name=email]', ADMIN.email);
-  await p.fill('input[name=password]', ADMIN.password);
-  await Promise.all([p.waitForNavigation(), p.click('form[data-testid=login-form] button[type=submit]')]);
-  assert.ok(!new URL(p.url()).pathname.startsWith('/login'), `admin sign-in failed: ${await flash(p)}`);
-}
-
-const hex = (bytes) => randomBytes(bytes).toString('hex');
 const str = (key, value) => ({ key, value: { stringValue: value } });
 const int = (key, value) => ({ key, value: { intValue: String(value) } });
 
@@ -112,13 +80,13 @@ test('trace explorer: ingest, list, filter, search, trace tree, session, analyti
   const context = await newContext(browser, { viewport: { width: 1400, height: 900 } });
   const p = await context.newPage();
   const problems = watchPage(p);
-  await signInAdmin(p);
+  await ensureAdmin(p);
 
   // A project and an ingest key, through the UI.
-  await createProject(p, { name: 'Support bot', slug: SLUG, adminEmail: ADMIN.email });
+  await createProject(p, { name: 'Support bot', slug: SLUG });
   await p.goto(url(`/projects/${SLUG}/settings`));
   await p.fill('form[data-testid=create-key] input[name=name]', 'e2e ingest');
-  assert.match(await submit(p, 'form[data-testid=create-key]'), /secret/i);
+  assert.match(await submitForm(p, 'form[data-testid=create-key]'), /secret/i);
   const secret = (await p.locator('[data-testid=new-secret]').innerText()).trim();
 
   // Spans: four turns of one session, one of them failing, plus a Japanese question.

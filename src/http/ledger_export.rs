@@ -18,9 +18,7 @@ use services::{
 };
 
 pub fn routes() -> Routes {
-    Routes::new()
-        .get("/projects/{slug}/dashboards/export.csv", export_csv)
-        .get("/projects/{slug}/dashboards/export.xlsx", export_xlsx)
+    Routes::new().get("/projects/{slug}/dashboards/export.csv", export_csv).get("/projects/{slug}/dashboards/export.xlsx", export_xlsx)
 }
 
 fn refused(e: ServiceError) -> Response {

@@ -19,7 +19,6 @@ pub mod security;
 pub mod test_runs_api;
 
 use crate::startup::AppState;
-pub use routes::{Route, Routes};
 use axum::{
     error_handling::HandleErrorLayer,
     extract::DefaultBodyLimit,
@@ -27,6 +26,7 @@ use axum::{
     response::IntoResponse,
     BoxError, Router,
 };
+pub use routes::{Route, Routes};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::{
@@ -40,9 +40,12 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The routes behind cookie sessions (CSRF, user loading, per-user rate limits) with the shared
 /// request bounds (`server.body_limit_bytes`, `server.request_timeout_secs`).
 pub fn session_routes() -> Routes {
-    Routes::new().merge(health::routes()).merge(forms::routes()).merge(playground::routes()).merge(audit_export::routes()).merge(
-        ledger_export::routes(),
-    )
+    Routes::new()
+        .merge(health::routes())
+        .merge(forms::routes())
+        .merge(playground::routes())
+        .merge(audit_export::routes())
+        .merge(ledger_export::routes())
 }
 
 /// Every HTTP route outside Leptos' pages and server functions, grouped as `startup::build_app`
@@ -61,10 +64,7 @@ pub struct Bounds {
 
 impl Bounds {
     pub fn of(settings: &crate::settings::Settings) -> Bounds {
-        Bounds {
-            body_limit_bytes: settings.server.body_limit_bytes,
-            timeout: Duration::from_secs(settings.server.request_timeout_secs),
-        }
+        Bounds { body_limit_bytes: settings.server.body_limit_bytes, timeout: Duration::from_secs(settings.server.request_timeout_secs) }
     }
 }
 

@@ -11,9 +11,9 @@
 //! `Retry-After`. Error bodies are a `google.rpc.Status` in the request's encoding.
 
 use crate::{
+    http::routes::Routes,
     http::{ingest_api, openapi},
     ingest::Refusal,
-    http::routes::Routes,
     startup::AppState,
 };
 use axum::{

@@ -74,7 +74,8 @@ mod tests {
 
     #[test]
     fn lists_what_it_routes() {
-        let routes: Routes<()> = Routes::new().get("/a", || async {}).post("/a", || async {}).merge(Routes::new().put("/b/{id}", || async {}));
+        let routes: Routes<()> =
+            Routes::new().get("/a", || async {}).post("/a", || async {}).merge(Routes::new().put("/b/{id}", || async {}));
         assert_eq!(
             routes.table(),
             &[Route { method: "GET", path: "/a" }, Route { method: "POST", path: "/a" }, Route { method: "PUT", path: "/b/{id}" }]

@@ -122,7 +122,12 @@ pub fn may_carry_on(access: &ProjectAccess, import: &DatasetImport, user_id: &st
 }
 
 /// The upload `import_id` if the caller may carry it on (checked before any input is read).
-pub async fn upload_to_carry_on(stores: &Stores, ctx: &RequestContext, slug: &str, import_id: &str) -> ServiceResult<(ProjectAccess, DatasetImport)> {
+pub async fn upload_to_carry_on(
+    stores: &Stores,
+    ctx: &RequestContext,
+    slug: &str,
+    import_id: &str,
+) -> ServiceResult<(ProjectAccess, DatasetImport)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let import = load_import(stores, &access, import_id).await?;
     if !may_carry_on(&access, &import, &ctx.actor()?.user_id) {

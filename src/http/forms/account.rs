@@ -1,7 +1,7 @@
 use super::{finish, Ctx};
 use crate::{http::auth::META, startup::AppState};
-use domain::sessions::SessionFacts;
 use axum::{extract::State, response::Response, Extension, Form};
+use domain::sessions::SessionFacts;
 use serde::Deserialize;
 use services::{
     audit::{self, Change},

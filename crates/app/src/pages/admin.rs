@@ -7,6 +7,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// Non-admins get a refusal (403) and nothing of the admin page: no forms, no tabs. The server
+/// functions and form handlers refuse them too; this keeps the page from pretending otherwise.
+pub(crate) fn admin_refusal() -> Option<AnyView> {
+    if crate::session_view::page_context().viewer.is_some_and(|v| v.is_admin) {
+        return None;
+    }
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::FORBIDDEN);
+    }
+    Some(view! { <FlashBanner /> <LoadError message="Only administrators can open this page.".to_owned() /> }.into_any())
+}
+
 #[component]
 pub(crate) fn AdminTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
@@ -29,6 +42,9 @@ pub(crate) fn AdminTabs(current: &'static str) -> impl IntoView {
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
+    if let Some(refused) = crate::pages::admin::admin_refusal() {
+        return refused;
+    }
     let data = admin_users();
     view! {
         <Title text="Users" />
@@ -110,6 +126,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }
 
 fn limit_text(v: Option<u64>) -> String {
@@ -130,6 +147,9 @@ fn plan_fields(p: Option<&PlanRow>) -> impl IntoView {
 
 #[component]
 pub fn AdminPlansPage() -> impl IntoView {
+    if let Some(refused) = crate::pages::admin::admin_refusal() {
+        return refused;
+    }
     let data = admin_plans();
     view! {
         <Title text="Plans" />
@@ -164,10 +184,14 @@ pub fn AdminPlansPage() -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }
 
 #[component]
 pub fn AdminAuditPage() -> impl IntoView {
+    if let Some(refused) = crate::pages::admin::admin_refusal() {
+        return refused;
+    }
     let q = use_query_map().get_untracked();
     let get = |k: &str| q.get(k).unwrap_or_default();
     let query = AuditQuery {
@@ -261,4 +285,5 @@ pub fn AdminAuditPage() -> impl IntoView {
             }
         })}
     }
+    .into_any()
 }

@@ -56,6 +56,9 @@ fn price_row(p: PriceRow) -> impl IntoView {
 
 #[component]
 pub fn AdminPricesPage() -> impl IntoView {
+    if let Some(refused) = crate::pages::admin::admin_refusal() {
+        return refused;
+    }
     let data = admin_prices();
     view! {
         <Title text="Model prices" />
@@ -94,4 +97,5 @@ pub fn AdminPricesPage() -> impl IntoView {
             }
         })}
     }
+    .into_any()
 }

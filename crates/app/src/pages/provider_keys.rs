@@ -163,6 +163,9 @@ pub fn ProviderKeysPage() -> impl IntoView {
 
 #[component]
 pub fn AdminProvidersPage() -> impl IntoView {
+    if let Some(refused) = crate::pages::admin::admin_refusal() {
+        return refused;
+    }
     let data = global_provider_keys();
     view! {
         <Title text="Global provider keys" />
@@ -189,4 +192,5 @@ pub fn AdminProvidersPage() -> impl IntoView {
             }
         })}
     }
+    .into_any()
 }

@@ -202,7 +202,7 @@ e2e() {
     return 1
   fi
   ED_E2E_BASE_URL="$BASE_URL" ED_E2E_MODE="$mode" ED_E2E_EXPECT_BACKENDS="$EXPECT_BACKENDS" \
-    ED_FAKE_LLM_URL="${ED_FAKE_LLM_URL:-}" timeout --kill-after=10s "${ED_E2E_TIMEOUT:-10m}" \
+    ED_FAKE_LLM_URL="${ED_FAKE_LLM_URL:-}" timeout --kill-after=10s "${ED_E2E_TIMEOUT:-25m}" \
     node --test --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" "$ROOT/end2end/tests" 2>&1 | tee "$logfile" || rc=$?
   kill_pid "$SERVER_PID" "elasticdash server ($mode)"
@@ -216,7 +216,7 @@ e2e() {
   if ((rc != 0 && fail == 0)); then
     fail=1
     if ((rc == 124)); then
-      FAILED_NAMES+=("e2e $mode: timed out after ${ED_E2E_TIMEOUT:-10m} (see ${logfile#"$ROOT"/})")
+      FAILED_NAMES+=("e2e $mode: timed out after ${ED_E2E_TIMEOUT:-25m} (see ${logfile#"$ROOT"/})")
     else
       FAILED_NAMES+=("e2e $mode: node --test exited $rc (see ${logfile#"$ROOT"/})")
     fi

@@ -1,7 +1,10 @@
 // Shared helpers for the end-to-end specs: server URL, the system Chromium, retries and polling.
 // (Not a spec itself: `node --test end2end/tests` only runs files named *.test.mjs.)
 import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
@@ -186,12 +189,32 @@ export async function signIn(page, email, password) {
   return submitForm(page, 'form[data-testid=login-form]');
 }
 
+/** Where the admin's session cookies are kept between spec files (one file per server). */
+const ADMIN_SESSION_FILE = join(tmpdir(), `elasticdash-e2e-admin-${createHash('sha256').update(BASE_URL).digest('hex').slice(0, 12)}.json`);
+
+/** True when the page's browser context is signed in (GET /account is not sent to /login). */
+async function signedIn(page) {
+  await gotoWithRetry(page, '/account');
+  return !pathname(page).startsWith('/login');
+}
+
 /**
- * Creates the first admin through /setup when the instance has none (the setup form signs it in);
- * otherwise signs in as it. Throws when the page is still at /login afterwards.
- * Returns true when this call created the admin.
+ * Signs the page's context in as the first admin, as a person would keep one session across
+ * tabs: the session cookies saved by an earlier spec are reused while the server still accepts
+ * them (every spec signing in afresh would exhaust the default sign-in rate limit, 10 per 15
+ * minutes per address). Otherwise creates the admin through /setup when the instance has none
+ * (the setup form signs it in) or signs in through the form, and saves the cookies.
+ * Throws with the page's message when signing in fails. Returns true when this call created the admin.
  */
 export async function ensureAdmin(page) {
+  const context = page.context();
+  const saved = await readFile(ADMIN_SESSION_FILE, 'utf8').then(JSON.parse).catch(() => null);
+  if (saved) {
+    await context.addCookies(saved);
+    if (await signedIn(page)) return false;
+    await context.clearCookies();
+  }
+  let created = false;
   await gotoWithRetry(page, '/setup');
   if (await page.locator('form[data-testid=setup-form]').count()) {
     const form = 'form[data-testid=setup-form]';
@@ -199,14 +222,17 @@ export async function ensureAdmin(page) {
     await page.fill(`${form} input[name=email]`, ADMIN.email);
     await page.fill(`${form} input[name=password]`, ADMIN.password);
     await page.fill(`${form} input[name=password_repeat]`, ADMIN.password);
-    const flash = await submitForm(page, form);
+    await submitForm(page, form);
     // Another spec may have created it between the page load and the post: sign in below.
-    if (!pathname(page).startsWith('/login') && !pathname(page).startsWith('/setup')) return true;
-    if (pathname(page).startsWith('/setup')) throw new Error(`first-admin setup failed: ${flash}`);
+    created = !pathname(page).startsWith('/setup') && !pathname(page).startsWith('/login');
   }
-  const flash = await signIn(page, ADMIN.email, ADMIN.password);
-  if (pathname(page).startsWith('/login')) throw new Error(`admin sign-in failed: ${flash}`);
-  return false;
+  if (!created) {
+    const flash = await signIn(page, ADMIN.email, ADMIN.password);
+    const answer = flash || (await page.locator('body').innerText().catch(() => '?')).slice(0, 300);
+    if (!(await signedIn(page))) throw new Error(`admin sign-in failed: ${answer}`);
+  }
+  await writeFile(ADMIN_SESSION_FILE, JSON.stringify(await context.cookies(BASE_URL)));
+  return created;
 }
 
 /** Fills and submits the change-password form at /account; returns the flash. */

@@ -67,3 +67,17 @@ mod tests {
         assert_eq!(NewJob::new("x", serde_json::json!({})).with_max_attempts(0).max_attempts, 1);
     }
 }
+
+/// Which attempt of a job this is: `number` of `max` (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    pub number: u32,
+    pub max: u32,
+}
+
+impl Attempt {
+    /// No retry follows this one.
+    pub fn is_last(self) -> bool {
+        self.number >= self.max
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod blob_key;
+pub mod chat_payload;
 pub mod datasets;
 pub mod email;
 pub mod health;

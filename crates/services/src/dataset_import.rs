@@ -36,18 +36,7 @@ pub struct ImportRef {
     pub import_id: String,
 }
 
-/// One run of a job: `attempt` of `max_attempts`.
-#[derive(Debug, Clone, Copy)]
-pub struct Attempt {
-    pub number: u32,
-    pub max: u32,
-}
-
-impl Attempt {
-    fn is_last(self) -> bool {
-        self.number >= self.max
-    }
-}
+pub use domain::jobs::Attempt;
 
 type JobResult = Result<(), String>;
 

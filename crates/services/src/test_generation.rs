@@ -49,7 +49,7 @@ pub fn case_from_spans(trace_id: &str, spans: &[SpanRow]) -> Result<CaseInput, S
         .iter()
         .map(|s| {
             let (input, output) = (s.input.as_deref().unwrap_or_default(), s.output.as_deref().unwrap_or_default());
-            step(s.model.clone(), crate::test_runs::user_text(input), crate::test_runs::reply_text(output))
+            step(s.model.clone(), domain::chat_payload::user_text(input), domain::chat_payload::reply_text(output))
         })
         .collect();
     let attrs: serde_json::Value = serde_json::from_str(&root.attributes).unwrap_or_default();

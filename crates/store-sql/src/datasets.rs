@@ -236,10 +236,10 @@ macro_rules! impl_dataset_repo {
                         .execute(&self.pool)
                         .await
                         .map_err(db_err)?;
-                    if done.rows_affected() == 1 {
-                        return Ok(());
-                    }
-                    self.import_conflict(project_id, id, "is not waiting for that chunk").await
+                    self.compare_and_set(done.rows_affected(), sql::IMPORT_EXISTS, project_id, id, || {
+                        format!("import {id} is not waiting for that chunk")
+                    })
+                    .await
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(id = %i.id, status = i.status.as_str()))]
@@ -254,23 +254,10 @@ macro_rules! impl_dataset_repo {
                         .execute(&self.pool)
                         .await
                         .map_err(db_err)?;
-                    if done.rows_affected() == 1 {
-                        return Ok(());
-                    }
-                    self.import_conflict(&i.project_id, &i.id, "changed meanwhile").await
-                }
-            }
-
-            impl $store {
-                /// Why an import update matched nothing: `NotFound`, or `Conflict` saying `why`.
-                async fn import_conflict(&self, project_id: &str, id: &str, why: &str) -> StoreResult<()> {
-                    let (n,): (i64,) =
-                        sqlx::query_as(sql::IMPORT_EXISTS).bind(project_id).bind(id).fetch_one(&self.pool).await.map_err(db_err)?;
-                    if n == 0 {
-                        Err(StoreError::NotFound)
-                    } else {
-                        Err(StoreError::Conflict(format!("import {id} {why}")))
-                    }
+                    self.compare_and_set(done.rows_affected(), sql::IMPORT_EXISTS, &i.project_id, &i.id, || {
+                        format!("import {} changed meanwhile", i.id)
+                    })
+                    .await
                 }
             }
         };

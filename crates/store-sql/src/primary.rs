@@ -326,6 +326,28 @@ macro_rules! impl_primary_store {
             use $crate::primary::{self as shared, sql};
 
             impl $store {
+                /// The outcome of a compare-and-set `UPDATE … WHERE project_id AND id AND <expected>`
+                /// that changed `affected` rows: `Ok` for one; else `NotFound` when `exists` (a
+                /// `COUNT(*)` bound with project id and id) finds nothing, else `Conflict(why())`.
+                async fn compare_and_set(
+                    &self,
+                    affected: u64,
+                    exists: &str,
+                    project_id: &str,
+                    id: &str,
+                    why: impl FnOnce() -> String,
+                ) -> StoreResult<()> {
+                    if affected == 1 {
+                        return Ok(());
+                    }
+                    let (n,): (i64,) = sqlx::query_as(exists).bind(project_id).bind(id).fetch_one(&self.pool).await.map_err(db_err)?;
+                    if n == 0 {
+                        Err($crate::__private::services::StoreError::NotFound)
+                    } else {
+                        Err($crate::__private::services::StoreError::Conflict(why()))
+                    }
+                }
+
                 /// `statement` binds: id, user_id, data, expiry.
                 async fn write_session(
                     &self,

@@ -306,10 +306,10 @@ macro_rules! impl_testcase_repo {
                         query = query.bind(secrets);
                     }
                     let done = query.execute(&self.pool).await.map_err(db_err)?;
-                    if done.rows_affected() == 1 {
-                        return Ok(());
-                    }
-                    self.case_conflict(&c.project_id, &c.id, "was changed by someone else").await
+                    self.compare_and_set(done.rows_affected(), sql::CASE_EXISTS, &c.project_id, &c.id, || {
+                        format!("test case {} was changed by someone else", c.id)
+                    })
+                    .await
                 }
 
                 async fn case(&self, project_id: &str, id: &str) -> StoreResult<Option<TestCase>> {
@@ -361,10 +361,10 @@ macro_rules! impl_testcase_repo {
                         .execute(&self.pool)
                         .await
                         .map_err(db_err)?;
-                    if done.rows_affected() == 1 {
-                        return Ok(());
-                    }
-                    self.case_conflict(project_id, id, &format!("is no longer {}", from.as_str())).await
+                    self.compare_and_set(done.rows_affected(), sql::CASE_EXISTS, project_id, id, || {
+                        format!("test case {id} is no longer {}", from.as_str())
+                    })
+                    .await
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %m.project_id, case_id = %m.case_id))]
@@ -518,11 +518,10 @@ macro_rules! impl_testcase_repo {
                         .execute(&self.pool)
                         .await
                         .map_err(db_err)?;
-                    if done.rows_affected() == 1 {
-                        return Ok(());
-                    }
-                    self.row_conflict(sql::RUN_EXISTS, &r.project_id, &r.id, &format!("run {} is no longer {}", r.id, expected.as_str()))
-                        .await
+                    self.compare_and_set(done.rows_affected(), sql::RUN_EXISTS, &r.project_id, &r.id, || {
+                        format!("run {} is no longer {}", r.id, expected.as_str())
+                    })
+                    .await
                 }
 
                 async fn list_runs_of_case(&self, project_id: &str, case_id: &str, limit: u32) -> StoreResult<Vec<TestRun>> {
@@ -580,11 +579,10 @@ macro_rules! impl_testcase_repo {
                         .execute(&self.pool)
                         .await
                         .map_err(db_err)?;
-                    if done.rows_affected() == 1 {
-                        return Ok(());
-                    }
-                    let why = format!("suite run {} is no longer {}", s.id, expected.as_str());
-                    self.row_conflict(sql::SUITE_RUN_EXISTS, &s.project_id, &s.id, &why).await
+                    self.compare_and_set(done.rows_affected(), sql::SUITE_RUN_EXISTS, &s.project_id, &s.id, || {
+                        format!("suite run {} is no longer {}", s.id, expected.as_str())
+                    })
+                    .await
                 }
 
                 async fn list_suite_runs(&self, project_id: &str, suite_id: &str, limit: u32) -> StoreResult<Vec<SuiteRun>> {
@@ -618,24 +616,6 @@ macro_rules! impl_testcase_repo {
                         .await
                         .map_err(db_err)?;
                     Ok(done.rows_affected())
-                }
-            }
-
-            impl $store {
-                /// Why a case update matched nothing: `NotFound`, or `Conflict` saying `why`.
-                async fn case_conflict(&self, project_id: &str, id: &str, why: &str) -> StoreResult<()> {
-                    self.row_conflict(sql::CASE_EXISTS, project_id, id, &format!("test case {id} {why}")).await
-                }
-
-                /// `NotFound` when `exists` (a `COUNT(*)` by project and id) finds nothing, else
-                /// `Conflict(why)`.
-                async fn row_conflict(&self, exists: &str, project_id: &str, id: &str, why: &str) -> StoreResult<()> {
-                    let (n,): (i64,) = sqlx::query_as(exists).bind(project_id).bind(id).fetch_one(&self.pool).await.map_err(db_err)?;
-                    if n == 0 {
-                        Err(StoreError::NotFound)
-                    } else {
-                        Err(StoreError::Conflict(why.to_owned()))
-                    }
                 }
             }
         };

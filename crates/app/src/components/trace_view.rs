@@ -66,61 +66,25 @@ pub enum Rendered {
     Text(String),
 }
 
-/// Message content: a string, or a list of parts (`{type: text, text|content}`); anything else
-/// is shown as JSON.
-fn content_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        Value::Array(parts) => parts
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => s.clone(),
-                Value::Object(o) => match o.get("text").or_else(|| o.get("content")) {
-                    Some(Value::String(s)) => s.clone(),
-                    _ => serde_json::to_string_pretty(p).unwrap_or_default(),
-                },
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
-    }
-}
-
-/// `{role, content | parts | tool_calls}`, or a choice `{message: {...}}`.
-fn message_of(v: &Value) -> Option<Message> {
-    let o = v.as_object()?;
-    if let Some(inner) = o.get("message") {
-        return message_of(inner);
-    }
-    let role = o.get("role")?.as_str()?.to_owned();
-    let body = o.get("content").or_else(|| o.get("parts")).or_else(|| o.get("tool_calls")).unwrap_or(&Value::Null);
-    Some(Message { role, text: content_text(body) })
-}
-
-/// A list of messages in the shapes SDKs send: an array, `{messages: [...]}`, `{choices: [...]}`,
-/// or a single message.
-fn messages_of(v: &Value) -> Option<Vec<Message>> {
-    let list = match v {
-        Value::Array(items) => items.iter().map(message_of).collect::<Option<Vec<_>>>()?,
-        Value::Object(o) => {
-            if let Some(inner) = o.get("messages").or_else(|| o.get("choices")) {
-                return messages_of(inner);
-            }
-            vec![message_of(v)?]
-        }
-        _ => return None,
-    };
-    (!list.is_empty()).then_some(list)
-}
-
+/// The payload as chat when every message has a role (read by `domain::chat_payload`, the same
+/// reading the test runner matches); a bubble shows the text, then any tool calls or other parts
+/// as JSON.
 pub fn render_payload(raw: &str) -> Rendered {
+    let chat = domain::chat_payload::messages(raw).filter(|m| !m.is_empty()).and_then(|msgs| {
+        msgs.into_iter()
+            .map(|m| {
+                let role = m.role?;
+                let mut lines: Vec<String> = m.text.into_iter().collect();
+                lines.extend(m.other.iter().map(|v| serde_json::to_string_pretty(v).unwrap_or_default()));
+                Some(Message { role, text: lines.join("\n") })
+            })
+            .collect::<Option<Vec<_>>>()
+    });
+    if let Some(messages) = chat {
+        return Rendered::Chat(messages);
+    }
     match serde_json::from_str::<Value>(raw) {
-        Ok(v @ (Value::Array(_) | Value::Object(_))) => match messages_of(&v) {
-            Some(m) => Rendered::Chat(m),
-            None => Rendered::Json(serde_json::to_string_pretty(&v).unwrap_or_else(|_| raw.to_owned())),
-        },
+        Ok(v @ (Value::Array(_) | Value::Object(_))) => Rendered::Json(serde_json::to_string_pretty(&v).unwrap_or_else(|_| raw.to_owned())),
         Ok(Value::String(s)) => Rendered::Text(s),
         _ => Rendered::Text(raw.to_owned()),
     }

@@ -1,6 +1,7 @@
 //! HTTP concerns outside Leptos: health and metrics endpoints, and the
 //! middleware stack every request goes through.
 
+pub mod api_key;
 pub mod audit_export;
 pub mod auth;
 pub mod csrf;

@@ -12,7 +12,10 @@
 
 use crate::{
     http::routes::Routes,
-    http::{ingest_api, openapi},
+    http::{
+        api_key::{self, KeyRefusal},
+        ingest_api, openapi,
+    },
     ingest::Refusal,
     startup::AppState,
 };
@@ -22,7 +25,6 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use base64::Engine;
 use otlp::{MapOptions, PayloadFormat};
 use prost::Message;
 use services::{api_keys::KeyPrincipal, ServiceError};
@@ -85,34 +87,12 @@ fn declared_format(headers: &HeaderMap) -> Option<PayloadFormat> {
     }
 }
 
-/// The key's principal, from `Authorization: Basic base64(public_id:secret)` or
-/// `Authorization: Bearer public_id:secret`. `Err` is the ready 401/403 answer.
+/// The key's principal (scope `ingest`); `Err` is the ready 401/403 answer in the request's format.
 pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap, format: Option<PayloadFormat>) -> Result<KeyPrincipal, Response> {
-    let unauthorized = |m: &str| otlp_error(format, StatusCode::UNAUTHORIZED, None, m);
-    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim);
-    let Some(value) = value else {
-        return Err(unauthorized(
-            "missing Authorization header: use `Basic base64(public key:secret key)` or `Bearer public key:secret key`",
-        ));
-    };
-    let pair = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
-            base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok().and_then(|b| String::from_utf8(b).ok())
-        }
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => Some(rest.trim().to_owned()),
-        _ => None,
-    };
-    let Some((public_id, secret)) = pair.as_deref().and_then(|p| p.split_once(':')) else {
-        return Err(unauthorized(
-            "malformed Authorization header: use `Basic base64(public key:secret key)` or `Bearer public key:secret key`",
-        ));
-    };
-    match services::api_keys::verify(state.stores.primary.as_ref(), &state.key_cache, public_id, secret, "ingest").await {
-        Ok(p) => Ok(p),
-        Err(ServiceError::Unauthenticated) => Err(unauthorized("unknown or revoked API key")),
-        Err(ServiceError::Forbidden) => Err(otlp_error(format, StatusCode::FORBIDDEN, None, "this API key lacks the `ingest` scope")),
-        Err(e) => Err(service_error(format, e)),
-    }
+    api_key::authenticate(state, headers, &["ingest"]).await.map_err(|r| match r {
+        KeyRefusal::Failed(e) => service_error(format, e),
+        r => otlp_error(format, r.status(), None, &r.message()),
+    })
 }
 
 pub(crate) fn service_error(format: Option<PayloadFormat>, e: ServiceError) -> Response {

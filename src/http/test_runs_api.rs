@@ -10,14 +10,16 @@
 //! Another project's suite or suite run is 404, as a missing one. Errors are JSON
 //! `{"error": {"code", "message"}}` (the OpenAPI document's `Error`).
 
-use crate::{http::routes::Routes, startup::AppState};
+use crate::{
+    http::{api_key::KeyRefusal, routes::Routes},
+    startup::AppState,
+};
 use axum::{
     extract::{Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use services::{
@@ -60,31 +62,10 @@ fn service_error(e: ServiceError) -> Response {
 
 /// The key's principal when it has one of `scopes`; `Err` is the ready 401/403 answer.
 async fn authenticate(state: &AppState, headers: &HeaderMap, scopes: &[&str]) -> Result<KeyPrincipal, Response> {
-    let how = "use `Authorization: Basic base64(public key:secret key)` or `Bearer public key:secret key`";
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim) else {
-        return Err(error(StatusCode::UNAUTHORIZED, "unauthenticated", format!("missing Authorization header: {how}")));
-    };
-    let pair = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
-            base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok().and_then(|b| String::from_utf8(b).ok())
-        }
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => Some(rest.trim().to_owned()),
-        _ => None,
-    };
-    let Some((public_id, secret)) = pair.as_deref().and_then(|p| p.split_once(':')) else {
-        return Err(error(StatusCode::UNAUTHORIZED, "unauthenticated", format!("malformed Authorization header: {how}")));
-    };
-    for scope in scopes {
-        match services::api_keys::verify(state.stores.primary.as_ref(), &state.key_cache, public_id, secret, scope).await {
-            Ok(p) => return Ok(p),
-            Err(ServiceError::Forbidden) => continue,
-            Err(ServiceError::Unauthenticated) => {
-                return Err(error(StatusCode::UNAUTHORIZED, "unauthenticated", "unknown or revoked API key"));
-            }
-            Err(e) => return Err(service_error(e)),
-        }
-    }
-    Err(error(StatusCode::FORBIDDEN, "forbidden", format!("this API key lacks the scope: {}", scopes.join(" or "))))
+    crate::http::api_key::authenticate(state, headers, scopes).await.map_err(|r| match r {
+        KeyRefusal::Failed(e) => service_error(e),
+        r => error(r.status(), r.code(), r.message()),
+    })
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use crate::{
     clock::now_ms,
     context::RequestContext,
     passwords::{self, HashCost},
-    ports::{NewUser, PrimaryStore, User},
+    ports::{NewUser, Plan, PrimaryStore, User},
     ServiceError, ServiceResult,
 };
 use domain::{Email, GlobalRole};
@@ -13,6 +13,42 @@ use serde_json::json;
 
 fn user_change<'a>(action: &'a str, id: &'a str, old: Option<serde_json::Value>, new: Option<serde_json::Value>) -> Change<'a> {
     Change { action, entity_type: "user", entity_id: id, project_id: None, old, new }
+}
+
+/// Longest display name kept (characters).
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// A display name as stored: trimmed, at most [`MAX_NAME_CHARS`] characters.
+pub fn display_name(raw: &str) -> String {
+    raw.trim().chars().take(MAX_NAME_CHARS).collect::<String>().trim_end().to_owned()
+}
+
+/// The signed-in person changes their own display name (audited).
+pub async fn update_profile(store: &dyn PrimaryStore, ctx: &RequestContext, name: &str) -> ServiceResult<()> {
+    let actor = ctx.actor()?;
+    let name = display_name(name);
+    store.set_user_name(&actor.user_id, &name).await?;
+    audit::record(store, ctx, user_change("user.profile_update", &actor.user_id, None, Some(json!({ "name": name })))).await?;
+    Ok(())
+}
+
+/// Every user with the plan that applies to them (assigned, else the default), for admins; three
+/// reads whatever the number of users.
+pub async fn list_with_plans(store: &dyn PrimaryStore, ctx: &RequestContext) -> ServiceResult<Vec<(User, Option<Plan>)>> {
+    ctx.admin()?;
+    let (users, plans, assigned) = futures::try_join!(store.list_users(), store.list_plans(), store.plan_assignments())?;
+    let assigned: std::collections::HashMap<String, Option<String>> = assigned.into_iter().collect();
+    let default = plans.iter().find(|p| p.is_default);
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let plan = match assigned.get(&u.id).cloned().flatten() {
+                Some(id) => plans.iter().find(|p| p.id == id),
+                None => default,
+            };
+            (u, plan.cloned())
+        })
+        .collect())
 }
 
 pub async fn list(store: &dyn PrimaryStore, ctx: &RequestContext) -> ServiceResult<Vec<User>> {
@@ -105,4 +141,21 @@ pub async fn reset_password(store: &dyn PrimaryStore, ctx: &RequestContext, id: 
     store.set_password(&user.id, &passwords::hash(password, cost), true, now_ms()).await?;
     audit::record(store, ctx, user_change("user.password_reset", &user.id, None, Some(json!({ "must_change_password": true })))).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_are_trimmed_and_capped() {
+        assert_eq!(display_name("  Ada Lovelace \n"), "Ada Lovelace");
+        let long = "é".repeat(200);
+        assert_eq!(display_name(&long).chars().count(), MAX_NAME_CHARS);
+        assert_eq!(
+            display_name(&format!("{} x", "a".repeat(MAX_NAME_CHARS - 1))),
+            "a".repeat(MAX_NAME_CHARS - 1),
+            "no trailing space after the cut"
+        );
+    }
 }

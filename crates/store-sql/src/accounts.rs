@@ -101,6 +101,7 @@ pub mod sql {
          WHERE is_default AND id <> $1 AND EXISTS (SELECT 1 FROM plans WHERE id = $1)";
     pub const SET_DEFAULT_PLAN: &str = "UPDATE plans SET is_default = TRUE WHERE id = $1";
     /// Binds: user. The assigned plan, else the default one.
+    pub const PLAN_ASSIGNMENTS: &str = "SELECT id, plan_id FROM users ORDER BY id";
     pub const PLAN_OF_USER: &str = concat!(
         "SELECT ",
         plan_columns!(),
@@ -598,6 +599,10 @@ macro_rules! impl_account_repos {
                     let row: Option<shared::PlanRow> =
                         sqlx::query_as(sql::PLAN_OF_USER).bind(user_id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::plan_from_row).transpose()
+                }
+
+                async fn plan_assignments(&self) -> StoreResult<Vec<(String, Option<String>)>> {
+                    sqlx::query_as(sql::PLAN_ASSIGNMENTS).fetch_all(&self.pool).await.map_err(db_err)
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user_id))]

@@ -3,10 +3,7 @@ use crate::{http::auth::META, startup::AppState};
 use axum::{extract::State, response::Response, Extension, Form};
 use domain::sessions::SessionFacts;
 use serde::Deserialize;
-use services::{
-    audit::{self, Change},
-    auth, RequestContext, ServiceError, ServiceResult,
-};
+use services::{auth, RequestContext, ServiceError, ServiceResult};
 use tower_sessions::Session;
 
 #[derive(Deserialize)]
@@ -15,21 +12,7 @@ pub struct ProfileForm {
 }
 
 pub async fn profile(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<ProfileForm>) -> Response {
-    let result = async {
-        let actor = ctx.actor()?;
-        let name: String = f.name.trim().chars().take(120).collect();
-        state.stores.primary.set_user_name(&actor.user_id, &name).await?;
-        let change = Change {
-            action: "user.profile_update",
-            entity_type: "user",
-            entity_id: &actor.user_id,
-            project_id: None,
-            old: None,
-            new: Some(serde_json::json!({ "name": name })),
-        };
-        audit::record(state.stores.primary.as_ref(), &ctx, change).await.map(|_| ())
-    }
-    .await;
+    let result = services::users::update_profile(state.stores.primary.as_ref(), &ctx, &f.name).await;
     finish(&session, result, |_| "Profile saved.".into(), "/account", "/account").await
 }
 

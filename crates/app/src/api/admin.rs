@@ -120,7 +120,7 @@ pub async fn admin_users() -> Result<UsersView, ServerFnError> {
     let stores = stores();
     let store = stores.primary.as_ref();
     let ctx = request();
-    let users = services::users::list(store, &ctx).await.map_err(fail)?;
+    let users = services::users::list_with_plans(store, &ctx).await.map_err(fail)?;
     let plans: Vec<PlanRow> = services::plans::list(store, &ctx)
         .await
         .map_err(fail)?
@@ -128,10 +128,9 @@ pub async fn admin_users() -> Result<UsersView, ServerFnError> {
         .map(|p| PlanRow { id: p.id, name: p.name, limits: p.limits, is_default: p.is_default })
         .collect();
     let now = services::clock::now_ms();
-    let mut rows = Vec::with_capacity(users.len());
-    for u in users {
-        let plan = store.plan_of_user(&u.id).await.map_err(|e| fail(e.into()))?;
-        rows.push(UserRow {
+    let rows = users
+        .into_iter()
+        .map(|(u, plan)| UserRow {
             locked: u.locked_until_ms.is_some_and(|t| t > now),
             id: u.id,
             email: u.email.to_string(),
@@ -142,8 +141,8 @@ pub async fn admin_users() -> Result<UsersView, ServerFnError> {
             plan_id: plan.as_ref().map(|p| p.id.clone()),
             plan_name: plan.map(|p| p.name),
             created_at_ms: u.created_at_ms,
-        });
-    }
+        })
+        .collect();
     Ok(UsersView { users: rows, plans })
 }
 

@@ -128,6 +128,8 @@ pub trait PlanRepo {
     async fn plan_of_user(&self, user_id: &str) -> StoreResult<Option<Plan>>;
     /// `None` returns the user to the default plan.
     async fn assign_plan(&self, user_id: &str, plan_id: Option<&str>) -> StoreResult<()>;
+    /// Every user's assigned plan id (`None`: the default plan), in one read for the admin list.
+    async fn plan_assignments(&self) -> StoreResult<Vec<(String, Option<String>)>>;
 }
 
 /// A stored audit entry: its position in the chain and the hashes.

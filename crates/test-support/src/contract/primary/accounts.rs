@@ -330,6 +330,9 @@ pub async fn plan_of_user_is_assigned_else_default(store: Arc<dyn PrimaryStore>)
     assert_eq!(plan_id(store.plan_of_user(&ada.id).await.unwrap()), team.id, "an assignment outlives a default change");
     assert_eq!(plan_id(store.plan_of_user(&bob.id).await.unwrap()), pro.id, "unassigned users follow the default");
 
+    let assigned = store.plan_assignments().await.unwrap();
+    assert!(assigned.contains(&(ada.id.clone(), Some(team.id.clone()))), "{assigned:?}");
+    assert!(assigned.contains(&(bob.id.clone(), None)), "{assigned:?}");
     store.assign_plan(&ada.id, None).await.expect("back to the default");
     assert_eq!(plan_id(store.plan_of_user(&ada.id).await.unwrap()), pro.id);
 

@@ -237,7 +237,7 @@ async fn a_model_target_passes_then_fails_when_the_model_answer_changes_and_comp
     let second = run_case(&s, &capital).await;
     assert_eq!(second.status, RunStatus::Failed);
     assert!(reasons(&second)[0].contains("Lyon"), "{:?}", reasons(&second));
-    let cmp = test_runs::compare_runs(&s.app.stores, &s.ctx, &s.slug, &first.id, &second.id).await.unwrap();
+    let (_, cmp) = test_runs::compare_runs(&s.app.stores, &s.ctx, &s.slug, &first.id, &second.id).await.unwrap();
     assert!(cmp.steps[0].output_changed && cmp.steps[0].pass_changed);
     assert_eq!((cmp.steps[0].output_a.as_deref(), cmp.steps[0].output_b.as_deref()), (Some("Paris"), Some("Lyon")));
     assert!(!cmp.fingerprint_changed, "same prompt and parameters");
@@ -254,7 +254,7 @@ async fn a_model_target_passes_then_fails_when_the_model_answer_changes_and_comp
     };
     let edited = testcases::update(&s.app.stores, &s.cipher, &s.ctx, &s.slug, &capital.id, capital.version, &input).await.unwrap();
     let third = run_case(&s, &edited).await;
-    let cmp = test_runs::compare_runs(&s.app.stores, &s.ctx, &s.slug, &second.id, &third.id).await.unwrap();
+    let (_, cmp) = test_runs::compare_runs(&s.app.stores, &s.ctx, &s.slug, &second.id, &third.id).await.unwrap();
     assert!(cmp.fingerprint_changed);
     assert!(!cmp.steps[0].output_changed);
     assert!(second.is_outdated(edited.version) && !third.is_outdated(edited.version));

@@ -329,6 +329,58 @@ impl SuiteRunCounts {
     }
 }
 
+/// One step of a side-by-side comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepDiff {
+    pub index: u32,
+    pub output_a: Option<String>,
+    pub output_b: Option<String>,
+    pub output_changed: bool,
+    pub score_a: Option<f64>,
+    pub score_b: Option<f64>,
+    pub passed_a: Option<bool>,
+    pub passed_b: Option<bool>,
+    pub pass_changed: bool,
+}
+
+/// What changed between two runs (of one case, usually).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunComparison {
+    pub a: TestRun,
+    pub b: TestRun,
+    /// The cases' names ("(deleted case)" when gone).
+    pub case_name_a: String,
+    pub case_name_b: String,
+    pub fingerprint_a: Option<String>,
+    pub fingerprint_b: Option<String>,
+    pub fingerprint_changed: bool,
+    pub steps: Vec<StepDiff>,
+}
+
+/// Pure: the per-step differences of two runs.
+pub fn diff_runs(a: &TestRun, b: &TestRun) -> Vec<StepDiff> {
+    let count = a.steps.iter().chain(&b.steps).map(|s| s.index + 1).max().unwrap_or(0);
+    (0..count)
+        .map(|index| {
+            let (sa, sb) = (a.steps.iter().find(|s| s.index == index), b.steps.iter().find(|s| s.index == index));
+            let output = |s: Option<&StepResult>| s.and_then(|s| s.observed.as_ref()).map(|o| o.output.clone());
+            let (output_a, output_b) = (output(sa), output(sb));
+            let (passed_a, passed_b) = (sa.map(StepResult::effective_pass), sb.map(StepResult::effective_pass));
+            StepDiff {
+                index,
+                output_changed: output_a != output_b,
+                output_a,
+                output_b,
+                score_a: sa.map(|s| s.verdict.score),
+                score_b: sb.map(|s| s.verdict.score),
+                pass_changed: passed_a != passed_b,
+                passed_a,
+                passed_b,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,29 +123,10 @@ pub struct SuiteRunView {
     pub trend_chart: String,
 }
 
-/// One step of two runs side by side.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepPair {
-    pub index: u32,
-    pub output_a: Option<String>,
-    pub output_b: Option<String>,
-    pub output_changed: bool,
-    pub score_a: Option<f64>,
-    pub score_b: Option<f64>,
-    pub passed_a: Option<bool>,
-    pub passed_b: Option<bool>,
-    pub pass_changed: bool,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareView {
     pub head: TestsHead,
-    pub a: TestRun,
-    pub b: TestRun,
-    pub case_name_a: String,
-    pub case_name_b: String,
-    pub fingerprint_changed: bool,
-    pub steps: Vec<StepPair>,
+    pub comparison: domain::testcases::RunComparison,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -276,22 +257,8 @@ pub async fn load_case(slug: String, id: String) -> Result<CaseView, ServerFnErr
 pub async fn load_run(slug: String, run_id: String) -> Result<RunView, ServerFnError> {
     use super::support::*;
     let (stores, ctx) = (stores(), request());
-    let (access, run) = services::test_runs::get_run(&stores, &ctx, &slug, &run_id).await.map_err(fail)?;
-    let case = match services::testcases::get(&stores, &ctx, &slug, &run.case_id).await {
-        Ok((_, case, _)) => Some(case),
-        Err(services::ServiceError::NotFound(_)) => None,
-        Err(e) => return Err(fail(e)),
-    };
-    // Who overrode steps: names from the project's members.
-    let mut people = Vec::new();
-    let overriders: Vec<&String> = run.steps.iter().filter_map(|s| s.override_.as_ref().and_then(|o| o.by.as_ref())).collect();
-    if !overriders.is_empty() {
-        for id in overriders {
-            if let Ok(Some(user)) = stores.primary.user_by_id(id).await {
-                people.push((id.clone(), user.email.to_string()));
-            }
-        }
-    }
+    let services::test_runs::RunDetails { access, run, case, people } =
+        services::test_runs::run_details(&stores, &ctx, &slug, &run_id).await.map_err(fail)?;
     Ok(RunView { head: load::head(&access), run, case, people })
 }
 
@@ -337,37 +304,8 @@ pub async fn load_comparison(slug: String, a: String, b: String) -> Result<Compa
     if a.trim().is_empty() || b.trim().is_empty() {
         return Err(fail(services::ServiceError::Invalid("choose two runs to compare".into())));
     }
-    let c = services::test_runs::compare_runs(&stores, &ctx, &slug, a.trim(), b.trim()).await.map_err(fail)?;
-    let access =
-        services::authz::project_by_slug(stores.primary.as_ref(), &ctx, &slug, domain::ProjectRole::Analyst).await.map_err(fail)?;
-    let name = |case_id: &str| {
-        let stores = stores.clone();
-        let (project_id, case_id) = (access.project.id.clone(), case_id.to_owned());
-        async move { stores.primary.case(&project_id, &case_id).await.ok().flatten().map(|c| c.name).unwrap_or_else(|| "(deleted case)".into()) }
-    };
-    Ok(CompareView {
-        head: load::head(&access),
-        case_name_a: name(&c.a.case_id).await,
-        case_name_b: name(&c.b.case_id).await,
-        fingerprint_changed: c.fingerprint_changed,
-        steps: c
-            .steps
-            .into_iter()
-            .map(|s| StepPair {
-                index: s.index,
-                output_a: s.output_a,
-                output_b: s.output_b,
-                output_changed: s.output_changed,
-                score_a: s.score_a,
-                score_b: s.score_b,
-                passed_a: s.passed_a,
-                passed_b: s.passed_b,
-                pass_changed: s.pass_changed,
-            })
-            .collect(),
-        a: c.a,
-        b: c.b,
-    })
+    let (access, comparison) = services::test_runs::compare_runs(&stores, &ctx, &slug, a.trim(), b.trim()).await.map_err(fail)?;
+    Ok(CompareView { head: load::head(&access), comparison })
 }
 
 /// The generation prompt and the keys to send it with (editors).

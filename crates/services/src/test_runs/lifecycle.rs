@@ -203,6 +203,31 @@ pub async fn get_run(stores: &Stores, ctx: &RequestContext, slug: &str, run_id: 
     Ok((access, run))
 }
 
+/// A run with what its page shows: the case (when it still exists) and who overrode steps.
+#[derive(Debug, Clone)]
+pub struct RunDetails {
+    pub access: ProjectAccess,
+    pub run: TestRun,
+    pub case: Option<TestCase>,
+    /// `(user id, e-mail)` of the people who overrode a step.
+    pub people: Vec<(String, String)>,
+}
+
+pub async fn run_details(stores: &Stores, ctx: &RequestContext, slug: &str, run_id: &str) -> ServiceResult<RunDetails> {
+    let (access, run) = get_run(stores, ctx, slug, run_id).await?;
+    let case = stores.primary.case(&access.project.id, &run.case_id).await?;
+    let mut ids: Vec<&String> = run.steps.iter().filter_map(|s| s.override_.as_ref().and_then(|o| o.by.as_ref())).collect();
+    ids.sort();
+    ids.dedup();
+    let mut people = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(user) = stores.primary.user_by_id(id).await? {
+            people.push((id.clone(), user.email.to_string()));
+        }
+    }
+    Ok(RunDetails { access, run, case, people })
+}
+
 /// A case's runs, newest first (members).
 pub async fn case_history(stores: &Stores, ctx: &RequestContext, slug: &str, case_id: &str, limit: u32) -> ServiceResult<Vec<TestRun>> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;

@@ -1,8 +1,9 @@
 //! `/projects/:slug/tests/compare?a=&b=`: two runs side by side, differences highlighted.
 
 use super::{param, query, run_status_badge, score, short, tests_header, when};
-use crate::api::testcases::{load_comparison, CompareView, StepPair};
+use crate::api::testcases::{load_comparison, CompareView};
 use crate::components::flash::{FlashBanner, LoadError};
+use domain::testcases::StepDiff;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -28,7 +29,7 @@ fn verdict(p: Option<bool>) -> AnyView {
     }
 }
 
-fn step_row(s: &StepPair) -> impl IntoView {
+fn step_row(s: &StepDiff) -> impl IntoView {
     let changed = s.output_changed || s.pass_changed;
     let out = |o: &Option<String>| o.clone().unwrap_or_else(|| "(not observed)".into());
     view! {
@@ -53,8 +54,8 @@ fn step_row(s: &StepPair) -> impl IntoView {
     }
 }
 
-fn page(v: CompareView) -> impl IntoView {
-    let base = v.head.base();
+fn page(CompareView { head: tests_head, comparison: v }: CompareView) -> impl IntoView {
+    let base = tests_head.base();
     let head = |label: &'static str, r: &domain::testcases::TestRun, name: &str| {
         view! {
             <div class="card">
@@ -73,7 +74,7 @@ fn page(v: CompareView) -> impl IntoView {
     let steps = v.steps.iter().map(step_row).collect_view();
     view! {
         <Title text="Compare runs" />
-        {tests_header(&v.head, "Compare two runs".into(), None, "cases")}
+        {tests_header(&tests_head, "Compare two runs".into(), None, "cases")}
         <FlashBanner />
         <div class="grid-2">{head("Run A", &v.a, &v.case_name_a)}{head("Run B", &v.b, &v.case_name_b)}</div>
         <div class="section-gap">{fp}</div>

@@ -17,9 +17,7 @@ pub async fn compare_runs(
     let steps = diff_runs(&a, &b);
     let project_id = access.project.id.as_str();
     let name = |case_id: String| async move {
-        Ok::<_, ServiceError>(
-            stores.primary.case(project_id, &case_id).await?.map(|c| c.name).unwrap_or_else(|| "(deleted case)".into()),
-        )
+        Ok::<_, ServiceError>(stores.primary.case(project_id, &case_id).await?.map(|c| c.name).unwrap_or_else(|| "(deleted case)".into()))
     };
     let (case_name_a, case_name_b) = futures::try_join!(name(a.case_id.clone()), name(b.case_id.clone()))?;
     let comparison = RunComparison {

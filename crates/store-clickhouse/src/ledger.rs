@@ -322,18 +322,21 @@ fn checked(filter: &LedgerFilter) -> StoreResult<()> {
     filter.check().map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
+/// One group of totals. The aliases differ from the table's columns on purpose: ClickHouse
+/// aliases are visible in WHERE, so `… AS month` would shadow the filtered `month` column.
 #[derive(Row, Deserialize)]
 struct TotalOut {
-    k: String,
-    m: u32,
-    n: String,
-    g: String,
-    sd: i64,
-    sc: i64,
-    sb: i64,
-    fd: f64,
-    fc: f64,
-    fb: f64,
+    group_key: String,
+    group_month: u32,
+    group_name: String,
+    group_account: String,
+    sum_debit: i64,
+    sum_credit: i64,
+    sum_balance: i64,
+    /// The same sums in floating point: they tell when an Int64 sum wrapped.
+    float_debit: f64,
+    float_credit: f64,
+    float_balance: f64,
     rows: u64,
 }
 
@@ -355,29 +358,32 @@ pub async fn totals(client: &Client, project_id: &str, filter: &LedgerFilter, gr
     };
     // sum(Int64) wraps silently on overflow: the float sums tell when it did (SQLite fails).
     let mut sql = Sql::new(&format!(
-        "SELECT {key} AS k, {month} AS m, {name} AS n, account_group AS g, sum(debit) AS sd, sum(credit) AS sc, \
-         sum(balance) AS sb, sum(toFloat64(debit)) AS fd, sum(toFloat64(credit)) AS fc, sum(toFloat64(balance)) AS fb, \
-         count() AS rows"
+        "SELECT {key} AS group_key, {month} AS group_month, {name} AS group_name, account_group AS group_account, \
+         sum(debit) AS sum_debit, sum(credit) AS sum_credit, sum(balance) AS sum_balance, sum(toFloat64(debit)) AS float_debit, \
+         sum(toFloat64(credit)) AS float_credit, sum(toFloat64(balance)) AS float_balance, count() AS rows"
     ));
     let visible = visible(client, project_id, &filter.datasets).await?;
     if visible.is_empty() {
         return Ok(Vec::new());
     }
     sql.append(from_visible(project_id, filter, &visible));
-    sql.push(" GROUP BY k, m, n, g ORDER BY k, m, n, g");
+    sql.push(" GROUP BY group_key, group_month, group_name, group_account ORDER BY group_key, group_month, group_name, group_account");
     let rows: Vec<TotalOut> = with_timeout(TIMEOUT, sql.query(client).fetch_all()).await?;
     rows.into_iter()
         .map(|r| {
-            if [(r.fd, r.sd), (r.fc, r.sc), (r.fb, r.sb)].iter().any(|(f, exact)| (f - *exact as f64).abs() > WRAP_GAP) {
+            if [(r.float_debit, r.sum_debit), (r.float_credit, r.sum_credit), (r.float_balance, r.sum_balance)]
+                .iter()
+                .any(|(f, exact)| (f - *exact as f64).abs() > WRAP_GAP)
+            {
                 return Err(StoreError::Internal("a ledger total is beyond the exact Int64 range".into()));
             }
             Ok(LedgerTotal {
-                key: if group_by == LedgerGroupBy::Month { month_of(r.m)?.to_string() } else { r.k },
-                name: r.n,
-                account_group: r.g,
-                debit: Money::from_scaled(r.sd),
-                credit: Money::from_scaled(r.sc),
-                balance: Money::from_scaled(r.sb),
+                key: if group_by == LedgerGroupBy::Month { month_of(r.group_month)?.to_string() } else { r.group_key },
+                name: r.group_name,
+                account_group: r.group_account,
+                debit: Money::from_scaled(r.sum_debit),
+                credit: Money::from_scaled(r.sum_credit),
+                balance: Money::from_scaled(r.sum_balance),
                 rows: r.rows,
             })
         })

@@ -1,8 +1,9 @@
 //! Blobs in an S3-compatible bucket (AWS, MinIO, R2, s3s...).
 //!
-//! Keys are stored as `<prefix><key>`. Uploads stream: bodies smaller than one
-//! part ([`PART_SIZE`]) go in a single PutObject, larger ones as a multipart
-//! upload holding one part in memory at a time; an upload that fails (or is
+//! Keys are stored as `<prefix><key>`. Uploads stream: bodies up to
+//! [`SINGLE_PUT_MAX`] go in a single PutObject (an upload chunk is one request, not a
+//! three-request multipart upload), larger ones as a multipart upload holding one
+//! part in memory at a time; an upload that fails (or is
 //! cancelled) is aborted, and S3 shows nothing under the key until it completes.
 
 use crate::{body_failed, check_content_type, check_range};
@@ -29,6 +30,9 @@ use std::{fmt, time::Duration};
 
 /// Size of each multipart part (S3 wants at least 5 MiB for all but the last).
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Largest body sent as one PutObject: above the default dataset chunk (8 MiB) so a chunk is one
+/// request.
+pub const SINGLE_PUT_MAX: usize = 16 * 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -350,8 +354,8 @@ impl BlobStore for S3BlobStore {
         let object_key = self.object_key(key);
         let mut body = body;
         let mut buf = BytesMut::new();
-        let ended = fill(&mut body, &mut buf, PART_SIZE).await?;
-        let size = if ended && buf.len() < PART_SIZE {
+        let ended = fill(&mut body, &mut buf, SINGLE_PUT_MAX).await?;
+        let size = if ended && buf.len() < SINGLE_PUT_MAX {
             let size = buf.len() as u64;
             self.put_single(&object_key, buf.freeze(), content_type).await?;
             size

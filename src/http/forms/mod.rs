@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod auth;
+mod case_form;
 mod datasets;
 mod personas;
 mod prices;

@@ -473,7 +473,16 @@ async fn a_full_queue_answers_503_with_retry_after_and_loses_nothing_acknowledge
             client.post(url).header("authorization", auth).header("content-type", "application/x-protobuf").body(body).send().await
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Until the first request's two spans are in the queue (the writer holds them for 1.5 s).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        if metrics.lines().any(|l| l == "ingest_queued_spans 2") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the first request never reached the queue");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let res = post_proto(&app, &key, &request(genai_trace(2))).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "1");

@@ -495,11 +495,20 @@ async fn a_pending_suite_run_can_be_cancelled() {
     let suite = suite(&s, "Cancel me", &cases.iter().collect::<Vec<_>>()).await;
     let (suite_run, _) =
         test_runs::start_suite_run(&s.app.stores, Starter::Person { ctx: &s.ctx, slug: &s.slug }, &suite.id).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Cancel while the first run is at the target (it answers after 800 ms).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while app.requests() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no run reached the target");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let counts = test_runs::cancel_suite_run(&s.app.stores, &s.ctx, &s.slug, &suite_run.id).await.unwrap();
     assert_eq!(counts.total(), 4);
     assert!(counts.cancelled >= 3, "{counts:?}");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The run that was at the target ends (its job leaves the queue): its result must not count.
+    while s.app.stores.primary.queue_depth().await.unwrap() > 0 {
+        assert!(std::time::Instant::now() < deadline, "the in-flight run never ended");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let after = s.app.stores.primary.suite_run_counts(&s.project_id, &suite_run.id).await.unwrap();
     assert_eq!(after, counts, "a cancelled run's late result is dropped");
     let stored = s.app.stores.primary.suite_run(&s.project_id, &suite_run.id).await.unwrap().unwrap();

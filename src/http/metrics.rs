@@ -40,7 +40,8 @@ impl Metrics {
         h.sum += seconds;
     }
 
-    pub fn render(&self, queue_depth: i64) -> String {
+    /// `queue_depth`: jobs queued or running; `ingest_queued`: spans accepted, not yet written.
+    pub fn render(&self, queue_depth: i64, ingest_queued: usize) -> String {
         let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         out.push_str("# HELP http_requests_total HTTP requests by method, route and status.\n# TYPE http_requests_total counter\n");
@@ -59,6 +60,8 @@ impl Metrics {
         }
         out.push_str("# HELP job_queue_depth Jobs queued or running (-1: store unreachable).\n# TYPE job_queue_depth gauge\n");
         let _ = writeln!(out, "job_queue_depth {queue_depth}");
+        out.push_str("# HELP ingest_queued_spans Spans accepted but not yet written.\n# TYPE ingest_queued_spans gauge\n");
+        let _ = writeln!(out, "ingest_queued_spans {ingest_queued}");
         out
     }
 }
@@ -97,11 +100,12 @@ mod tests {
         m.observe("GET", "/readyz", 200, 0.02);
         m.observe("GET", "/readyz", 200, 3.0);
         m.observe("GET", "/readyz", 503, 0.001);
-        let text = m.render(4);
+        let text = m.render(4, 7);
         assert!(text.contains("http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 2"), "{text}");
         assert!(text.contains("http_requests_total{method=\"GET\",route=\"/readyz\",status=\"503\"} 1"));
         assert!(text.contains("http_request_duration_seconds_bucket{route=\"/readyz\",le=\"0.025\"} 2"));
         assert!(text.contains("http_request_duration_seconds_bucket{route=\"/readyz\",le=\"+Inf\"} 3"));
         assert!(text.contains("job_queue_depth 4"));
+        assert!(text.contains("ingest_queued_spans 7"));
     }
 }

@@ -9,7 +9,7 @@ use crate::{sql::Sql, with_timeout};
 use clickhouse::{Client, Row};
 use domain::ledger_dashboard::{
     CommitMode, LedgerFilter, LedgerFilterValues, LedgerGroupBy, LedgerMonth, LedgerRecordPage, LedgerRow, LedgerRowKey, LedgerSort,
-    LedgerSortColumn, LedgerTotal, Money,
+    LedgerTotal, Money,
 };
 use serde::{Deserialize, Serialize};
 use services::{error::StoreResult, StoreError};
@@ -443,21 +443,8 @@ pub async fn filter_values(client: &Client, project_id: &str, datasets: &[String
 /// `ORDER BY` of the drill-down: the column, then the row key ascending (the key itself for `Row`).
 fn order_by(sort: LedgerSort) -> String {
     let dir = if sort.descending { "DESC" } else { "ASC" };
-    let column = match sort.column {
-        LedgerSortColumn::Row => return format!(" ORDER BY dataset_id {dir}, import_id {dir}, row_number {dir}"),
-        LedgerSortColumn::Month => "month",
-        LedgerSortColumn::Date => "date",
-        LedgerSortColumn::Entity => "entity",
-        LedgerSortColumn::Region => "region",
-        LedgerSortColumn::CompanyCode => "company_code",
-        LedgerSortColumn::Department => "department",
-        LedgerSortColumn::Division => "division",
-        LedgerSortColumn::AccountGroup => "account_group",
-        LedgerSortColumn::AccountCode => "account_code",
-        LedgerSortColumn::AccountName => "account_name",
-        LedgerSortColumn::Debit => "debit",
-        LedgerSortColumn::Credit => "credit",
-        LedgerSortColumn::Balance => "balance",
+    let Some(column) = sort.column.column() else {
+        return format!(" ORDER BY dataset_id {dir}, import_id {dir}, row_number {dir}");
     };
     format!(" ORDER BY {column} {dir}, dataset_id, import_id, row_number")
 }

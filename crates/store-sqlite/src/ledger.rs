@@ -4,7 +4,7 @@
 
 use domain::ledger_dashboard::{
     CommitMode, LedgerField, LedgerFilter, LedgerFilterValues, LedgerGroupBy, LedgerMonth, LedgerRecordPage, LedgerRow, LedgerRowKey,
-    LedgerSort, LedgerSortColumn, LedgerTotal, Money,
+    LedgerSort, LedgerTotal, Money,
 };
 use services::{error::StoreResult, StoreError};
 use sqlx::{sqlite::SqliteRow, QueryBuilder, Row, Sqlite, SqlitePool};
@@ -296,31 +296,12 @@ pub async fn filter_values(pool: &SqlitePool, project_id: &str, datasets: &[Stri
     })
 }
 
-fn sort_column(column: LedgerSortColumn) -> &'static str {
-    match column {
-        LedgerSortColumn::Month => "r.month",
-        LedgerSortColumn::Date => "r.date",
-        LedgerSortColumn::Entity => "r.entity",
-        LedgerSortColumn::Region => "r.region",
-        LedgerSortColumn::CompanyCode => "r.company_code",
-        LedgerSortColumn::Department => "r.department",
-        LedgerSortColumn::Division => "r.division",
-        LedgerSortColumn::AccountGroup => "r.account_group",
-        LedgerSortColumn::AccountCode => "r.account_code",
-        LedgerSortColumn::AccountName => "r.account_name",
-        LedgerSortColumn::Debit => "r.debit",
-        LedgerSortColumn::Credit => "r.credit",
-        LedgerSortColumn::Balance => "r.balance",
-        LedgerSortColumn::Row => "",
-    }
-}
-
 /// `ORDER BY` of the drill-down: the column, then the row key ascending (the key itself for `Row`).
 fn order_by(sort: LedgerSort) -> String {
     let dir = if sort.descending { "DESC" } else { "ASC" };
-    match sort.column {
-        LedgerSortColumn::Row => format!(" ORDER BY r.dataset_id {dir}, r.import_id {dir}, r.row_number {dir}"),
-        column => format!(" ORDER BY {} {dir}, r.dataset_id, r.import_id, r.row_number", sort_column(column)),
+    match sort.column.column() {
+        None => format!(" ORDER BY r.dataset_id {dir}, r.import_id {dir}, r.row_number {dir}"),
+        Some(column) => format!(" ORDER BY r.{column} {dir}, r.dataset_id, r.import_id, r.row_number"),
     }
 }
 

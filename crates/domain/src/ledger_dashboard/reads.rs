@@ -136,6 +136,12 @@ impl LedgerSortColumn {
         }
     }
 
+    /// The column sorted by, named alike in both stores; `None` for [`LedgerSortColumn::Row`],
+    /// which sorts by the row key (dataset, import, row number).
+    pub fn column(self) -> Option<&'static str> {
+        (self != LedgerSortColumn::Row).then(|| self.as_str())
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == text)
     }

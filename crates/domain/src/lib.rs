@@ -9,6 +9,7 @@ pub mod datasets;
 pub mod email;
 pub mod health;
 pub mod jobs;
+pub mod kb;
 pub mod ledger_dashboard;
 pub mod personas;
 pub mod plan;

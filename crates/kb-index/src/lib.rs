@@ -1,0 +1,1 @@
+//! The retrieval index of one knowledge-base release.

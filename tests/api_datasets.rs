@@ -130,7 +130,7 @@ async fn a_csv_upload_is_chunked_resumed_imported_and_visible() {
     // Out of order: refused, naming the chunk expected.
     let (status, err) = put_chunk(&s, &id, 1, chunks[1].clone()).await;
     assert_eq!(status, Http::CONFLICT);
-    assert!(err["message"].as_str().unwrap().to_lowercase().contains("expected chunk 0"), "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().to_lowercase().contains("expected chunk 0"), "{err}");
     // Wrong size: refused.
     let (status, err) = put_chunk(&s, &id, 0, chunks[0][..100].to_vec()).await;
     assert_eq!(status, Http::UNPROCESSABLE_ENTITY, "{err}");
@@ -253,7 +253,7 @@ async fn bad_uploads_get_clear_answers_and_leave_nothing_visible() {
     for (body, want, says) in cases {
         let (status, err) = start(&s, body.clone()).await;
         assert_eq!(status, want, "{body} → {err}");
-        assert!(err["message"].as_str().unwrap().to_lowercase().contains(says), "{body} → {err}");
+        assert!(err["error"]["message"].as_str().unwrap().to_lowercase().contains(says), "{body} → {err}");
     }
     let res = s.owner.post(s.app.url("/projects/alpha/datasets/uploads")).body("{not json").send().await.unwrap();
     assert_eq!(res.status(), Http::UNPROCESSABLE_ENTITY);
@@ -280,7 +280,7 @@ async fn bad_uploads_get_clear_answers_and_leave_nothing_visible() {
                 wait_for(&s, &id, "completed").await
             } else {
                 assert_eq!(status, Http::UNPROCESSABLE_ENTITY, "{name}: {err}");
-                assert!(!err["message"].as_str().unwrap().is_empty());
+                assert!(!err["error"]["message"].as_str().unwrap().is_empty());
                 continue;
             }
         } else {
@@ -382,7 +382,7 @@ async fn analysts_only_read_and_uploads_are_carried_on_by_their_uploader_or_an_o
         let res = analyst.post(&uploads).json(&body).send().await.unwrap();
         assert_eq!(res.status(), Http::FORBIDDEN, "analyst {body}");
         let error: Value = res.json().await.unwrap();
-        assert_eq!(error["code"], "forbidden", "{error}");
+        assert_eq!(error["error"]["code"], "forbidden", "{error}");
     }
     // The analyst reads: the upload's state and the list, but sees no upload panel.
     assert_eq!(analyst.get(format!("{uploads}/{}", existing.id)).send().await.unwrap().status(), Http::OK);

@@ -9,6 +9,7 @@ use domain::GlobalRole;
 use elasticdash::secret::Secret;
 use reqwest::StatusCode;
 use services::{
+    llm_gateway::{self, KeyChoice, ResolvedKey},
     ports::{AuditEntry, AuditFilter, User},
     provider_keys::{self, KeyCipher},
     Actor, RequestContext, ServiceError,
@@ -25,6 +26,18 @@ struct World {
     db_path: String,
     owner: reqwest::Client,
     users: Vec<User>,
+}
+
+/// A key as the LLM gateway resolves it for an editor of `slug`.
+async fn resolve(
+    store: &dyn services::ports::PrimaryStore,
+    cipher: &KeyCipher,
+    ctx: &RequestContext,
+    slug: &str,
+    key_id: &str,
+) -> Result<ResolvedKey, ServiceError> {
+    let access = services::playground::authorize_in(store, ctx, slug).await?;
+    llm_gateway::resolve_key(store, cipher, &access.project.id, KeyChoice::Id(key_id)).await
 }
 
 fn ctx(user: &User) -> RequestContext {
@@ -162,15 +175,15 @@ async fn an_owner_adds_a_key_that_is_stored_encrypted_and_shown_by_its_last_4() 
     let html = editor.get(app.url(&format!("/projects/{SLUG}/providers"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("••••9876") && !html.contains("Save provider key"));
     let store = app.stores.primary.as_ref();
-    let resolved = provider_keys::resolve(store, &w.cipher, &ctx(w.user("editor@example.com")), SLUG, &rows[0].id).await.unwrap();
+    let resolved = resolve(store, &w.cipher, &ctx(w.user("editor@example.com")), SLUG, &rows[0].id).await.unwrap();
     assert_eq!(resolved.config.api_key.as_ref().unwrap().expose(), SECRET);
     assert_eq!(resolved.config.vendor.as_str(), "openai");
     assert_eq!(resolved.key.key_last4.as_deref(), Some("9876"));
     let analyst = ctx(w.user("analyst@example.com"));
-    assert_eq!(provider_keys::resolve(store, &w.cipher, &analyst, SLUG, &rows[0].id).await.err(), Some(ServiceError::Forbidden));
+    assert_eq!(resolve(store, &w.cipher, &analyst, SLUG, &rows[0].id).await.err(), Some(ServiceError::Forbidden));
     assert_eq!(provider_keys::usable(store, &analyst, SLUG).await.unwrap().len(), 1);
     let stranger = ctx(w.user("stranger@example.com"));
-    assert_eq!(provider_keys::resolve(store, &w.cipher, &stranger, SLUG, &rows[0].id).await.err(), Some(ServiceError::NotFound("project")));
+    assert_eq!(resolve(store, &w.cipher, &stranger, SLUG, &rows[0].id).await.err(), Some(ServiceError::NotFound("project")));
 
     // An edit without a key keeps the stored one; a typed key replaces it.
     let edit = format!("/projects/{SLUG}/providers/{}", rows[0].id);
@@ -251,9 +264,9 @@ async fn keys_resolve_only_in_the_projects_that_may_use_them() {
 
     // The owner of both projects asks through the wrong one: not found.
     let owner = ctx(w.user("owner@example.com"));
-    let wrong = provider_keys::resolve(store, &w.cipher, &owner, SLUG, &other_key.id).await;
+    let wrong = resolve(store, &w.cipher, &owner, SLUG, &other_key.id).await;
     assert_eq!(wrong.err(), Some(ServiceError::NotFound("provider key")));
-    let right = provider_keys::resolve(store, &w.cipher, &owner, OTHER, &other_key.id).await.unwrap();
+    let right = resolve(store, &w.cipher, &owner, OTHER, &other_key.id).await.unwrap();
     assert_eq!(right.config.vendor.as_str(), "anthropic");
     let msg = post(app, &w.owner, &format!("/projects/{SLUG}/providers/{}", other_key.id), &key_form("X", "openai", "", "", "m")).await;
     assert_eq!(msg, "error: Provider key not found");
@@ -262,7 +275,7 @@ async fn keys_resolve_only_in_the_projects_that_may_use_them() {
     let editor = ctx(w.user("editor@example.com"));
     let usable: Vec<_> = provider_keys::usable(store, &editor, SLUG).await.unwrap().into_iter().map(|k| k.name).collect();
     assert_eq!(usable, vec!["Local".to_owned()]);
-    let local = provider_keys::resolve(store, &w.cipher, &editor, SLUG, &global_key.id).await.unwrap();
+    let local = resolve(store, &w.cipher, &editor, SLUG, &global_key.id).await.unwrap();
     assert_eq!(local.config.base_url.as_deref(), Some("http://localhost:11434/v1"));
     assert!(local.config.api_key.is_none());
 
@@ -271,7 +284,7 @@ async fn keys_resolve_only_in_the_projects_that_may_use_them() {
     moved.key_ciphertext = other_key.key_ciphertext.clone();
     moved.key_last4 = other_key.key_last4.clone();
     store.update_provider_key(&moved).await.unwrap();
-    match provider_keys::resolve(store, &w.cipher, &editor, SLUG, &global_key.id).await {
+    match resolve(store, &w.cipher, &editor, SLUG, &global_key.id).await {
         Err(ServiceError::Invalid(m)) => assert!(m.contains("cannot be decrypted"), "{m}"),
         other => panic!("a moved ciphertext resolved: {:?}", other.map(|r| r.key)),
     }
@@ -334,9 +347,9 @@ async fn rotating_the_master_key_re_encrypts_every_key() {
     let new = KeyCipher::from_encoded(&KeyCipher::generate_encoded()).unwrap();
     assert_eq!(provider_keys::rotate_master_key(store, &w.cipher, &new).await.unwrap(), 2, "the two stored keys");
     let editor = ctx(w.user("editor@example.com"));
-    let resolved = provider_keys::resolve(store, &new, &editor, SLUG, &main.id).await.unwrap();
+    let resolved = resolve(store, &new, &editor, SLUG, &main.id).await.unwrap();
     assert_eq!(resolved.config.api_key.unwrap().expose(), SECRET);
-    match provider_keys::resolve(store, &w.cipher, &editor, SLUG, &main.id).await {
+    match resolve(store, &w.cipher, &editor, SLUG, &main.id).await {
         Err(ServiceError::Invalid(m)) => assert!(m.contains("master key"), "{m}"),
         other => panic!("the old master key still works: {:?}", other.map(|r| r.key)),
     }
@@ -351,7 +364,7 @@ async fn rotating_the_master_key_re_encrypts_every_key() {
     let unrelated = KeyCipher::from_encoded(&KeyCipher::generate_encoded()).unwrap();
     let third = KeyCipher::from_encoded(&KeyCipher::generate_encoded()).unwrap();
     assert!(matches!(provider_keys::rotate_master_key(store, &unrelated, &third).await, Err(ServiceError::Invalid(_))));
-    assert!(provider_keys::resolve(store, &new, &editor, SLUG, &main.id).await.is_ok());
+    assert!(resolve(store, &new, &editor, SLUG, &main.id).await.is_ok());
 
     let rotations = audit(app, "provider_key.rotate_master_key").await;
     assert_eq!(rotations.len(), 2);

@@ -9,9 +9,7 @@ mod common;
 use common::{add_user, browser, flash_of, sign_in, TestApp, PASSWORD};
 use domain::{testcases::TestRun, GlobalRole};
 use elasticdash::{
-    ingest::Ingest,
     settings::Settings,
-    startup::open_key_cipher,
     worker::{test_runs::ExecuteRun, JobHandler},
     Server,
 };
@@ -25,12 +23,8 @@ const ANSWER: &str = "Refunds take 5 business days.";
 async fn server_on(dir: &std::path::Path) -> TestApp {
     let settings: Settings = common::embedded_settings(dir);
     let server = Server::build(settings.clone()).await.expect("server starts");
-    let cipher = Arc::new(open_key_cipher(&settings).unwrap());
-    let stores = server.stores.clone();
-    let ingest = Arc::new(Ingest::start(stores.clone(), &settings.ingest));
-    let prices = Arc::new(services::prices::PriceCache::new(Duration::from_secs(60)));
     let config = RunnerConfig { span_wait: Duration::from_secs(5), span_settle: Duration::from_millis(300), ..RunnerConfig::default() };
-    let handler: Arc<dyn JobHandler> = Arc::new(ExecuteRun::new(stores, cipher, ingest, prices, config));
+    let handler: Arc<dyn JobHandler> = Arc::new(ExecuteRun::new(&server.services, config));
     let server = server.register_job(test_runs::EXECUTE_JOB, handler);
     common::start(server, tempfile::tempdir().unwrap())
 }

@@ -33,7 +33,7 @@ async fn export(State(state): State<AppState>, Extension(ctx): Extension<Request
         Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
     };
     // Check access before the first byte: a refused export is a clear error, not an empty file.
-    if let Err(e) = services::audit::list(state.stores.primary.as_ref(), &ctx, &filter, None, 1).await {
+    if let Err(e) = services::audit::list(state.services.stores.primary.as_ref(), &ctx, &filter, None, 1).await {
         return (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.to_string()).into_response();
     }
     const PAGE: u32 = 500;
@@ -42,7 +42,7 @@ async fn export(State(state): State<AppState>, Extension(ctx): Extension<Request
         let (state, ctx, filter) = (state.clone(), ctx.clone(), filter.clone());
         async move {
             let before = cursor?;
-            match services::audit::list(state.stores.primary.as_ref(), &ctx, &filter, before, PAGE).await {
+            match services::audit::list(state.services.stores.primary.as_ref(), &ctx, &filter, before, PAGE).await {
                 Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
                 Ok(rows) => {
                     let next = (rows.len() == PAGE as usize).then(|| rows.last().map(|r| r.seq));

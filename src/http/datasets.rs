@@ -18,7 +18,7 @@ use axum::{
     Extension, Json,
 };
 use domain::datasets::DatasetImport;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use services::ledger::{ColumnMapping, DatasetSettings};
 use services::{
     datasets::{self, NewUpload},
@@ -40,18 +40,8 @@ pub fn routes() -> Routes {
 /// How long one upload request may take: an 8 MiB chunk at 1 Mbit/s takes about 70 s.
 pub const CHUNK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
-#[derive(Serialize)]
-struct ApiError {
-    code: &'static str,
-    message: String,
-}
-
 fn refused(e: ServiceError) -> Response {
-    if e.status() >= 500 {
-        tracing::error!(error = %e, "dataset upload failed");
-    }
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(ApiError { code: e.code(), message: crate::http::forms::capitalise(&e.to_string()) })).into_response()
+    crate::http::api_error::service_error("dataset upload", e)
 }
 
 fn reply(status: StatusCode, result: ServiceResult<DatasetImport>) -> Response {
@@ -61,7 +51,7 @@ fn reply(status: StatusCode, result: ServiceResult<DatasetImport>) -> Response {
     }
 }
 
-/// JSON bodies are parsed here so a malformed one gets the same `{code, message}` shape.
+/// JSON bodies are parsed here so a malformed one gets the same error shape.
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> ServiceResult<T> {
     serde_json::from_slice(body).map_err(|e| ServiceError::Invalid(format!("the request body is not valid: {e}")))
 }
@@ -76,7 +66,7 @@ async fn start(
         Ok(n) => n,
         Err(e) => return refused(e),
     };
-    reply(StatusCode::CREATED, datasets::start_upload(&state.stores, &ctx, &slug, state.settings.datasets.limits(), new).await)
+    reply(StatusCode::CREATED, datasets::start_upload(&state.services.stores, &ctx, &slug, state.settings.datasets.limits(), new).await)
 }
 
 async fn state(
@@ -84,7 +74,7 @@ async fn state(
     Extension(ctx): Extension<RequestContext>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    reply(StatusCode::OK, datasets::upload_state(&state.stores, &ctx, &slug, &id).await)
+    reply(StatusCode::OK, datasets::upload_state(&state.services.stores, &ctx, &slug, &id).await)
 }
 
 async fn chunk(
@@ -93,7 +83,7 @@ async fn chunk(
     Path((slug, id, index)): Path<(String, String, u32)>,
     body: Bytes,
 ) -> Response {
-    reply(StatusCode::OK, datasets::put_chunk(&state.stores, &ctx, &slug, &id, index, body).await)
+    reply(StatusCode::OK, datasets::put_chunk(&state.services.stores, &ctx, &slug, &id, index, body).await)
 }
 
 async fn complete(
@@ -101,7 +91,7 @@ async fn complete(
     Extension(ctx): Extension<RequestContext>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    reply(StatusCode::ACCEPTED, datasets::complete_upload(&state.stores, &ctx, &slug, &id).await)
+    reply(StatusCode::ACCEPTED, datasets::complete_upload(&state.services.stores, &ctx, &slug, &id).await)
 }
 
 #[derive(Deserialize)]
@@ -122,7 +112,7 @@ async fn mapping(
         Ok(b) => b,
         Err(e) => return refused(e),
     };
-    reply(StatusCode::ACCEPTED, datasets::confirm_mapping(&state.stores, &ctx, &slug, &id, body.mapping, body.settings).await)
+    reply(StatusCode::ACCEPTED, datasets::confirm_mapping(&state.services.stores, &ctx, &slug, &id, body.mapping, body.settings).await)
 }
 
 async fn rejections(
@@ -130,7 +120,7 @@ async fn rejections(
     Extension(ctx): Extension<RequestContext>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    match datasets::rejections_csv(&state.stores, &ctx, &slug, &id).await {
+    match datasets::rejections_csv(&state.services.stores, &ctx, &slug, &id).await {
         Ok(stream) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -23,7 +23,7 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(state): State<AppState>, ctx: Option<Extension<RequestContext>>) -> impl IntoResponse {
     let ctx = ctx.map(|Extension(c)| c).unwrap_or_default();
-    let report = services::readiness::report_for(&state.stores, &ctx).await;
+    let report = services::readiness::report_for(&state.services.stores, &ctx).await;
     let status = if report.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, [(header::CACHE_CONTROL, "no-store")], Json(report))
 }
@@ -44,7 +44,7 @@ async fn metrics(State(state): State<AppState>, req: Request) -> Response {
         }
     }
     // A store that cannot answer shows as -1 rather than failing the scrape.
-    let depth = state.stores.primary.queue_depth().await.map(|d| d as i64).unwrap_or(-1);
+    let depth = state.services.stores.primary.queue_depth().await.map(|d| d as i64).unwrap_or(-1);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
         state.metrics.render(depth, state.ingest.queued_spans()),

@@ -5,7 +5,12 @@
 //! span is refused whole (400) and nothing is written.
 
 use crate::{
-    http::otlp::{authenticate, now_unix_nano, refusal, service_error},
+    http::{
+        api_error::{api_error, key_refusal, retry_after},
+        api_key,
+        otlp::now_unix_nano,
+    },
+    ingest::Refusal,
     startup::AppState,
 };
 use axum::{
@@ -18,6 +23,7 @@ use axum::{
 use otlp::MapOptions;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use services::ServiceError;
 use std::collections::BTreeMap;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
@@ -80,22 +86,40 @@ pub struct Usage {
     pub total_tokens: Option<u64>,
 }
 
+const ROUTE: &str = "JSON ingest API";
+
 fn bad_request(message: String) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": { "code": "invalid", "message": message } }))).into_response()
+    api_error(StatusCode::BAD_REQUEST, "invalid", message)
+}
+
+/// Refusals a client retries later carry Retry-After: a full queue or an unavailable store
+/// soon, a used-up monthly quota (429, as for OTLP) in an hour.
+fn service_error(e: ServiceError) -> Response {
+    match e {
+        ServiceError::QuotaExceeded { .. } => retry_after(api_error(StatusCode::TOO_MANY_REQUESTS, e.code(), e.to_string()), 3600),
+        ServiceError::Unavailable => retry_after(crate::http::api_error::service_error(ROUTE, e), 2),
+        e => crate::http::api_error::service_error(ROUTE, e),
+    }
+}
+
+fn refusal(r: Refusal) -> Response {
+    match r {
+        Refusal::Busy { retry_after_secs } => retry_after(
+            api_error(StatusCode::SERVICE_UNAVAILABLE, "busy", "the ingestion queue is full; retry after the Retry-After delay"),
+            retry_after_secs,
+        ),
+        Refusal::Service(e) => service_error(e),
+    }
 }
 
 pub async fn ingest_spans(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let principal = match authenticate(&state, &headers, Some(otlp::PayloadFormat::Json)).await {
+    let principal = match api_key::authenticate(&state, &headers, &["ingest"]).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return key_refusal(ROUTE, r),
     };
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json") {
-        return (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Json(json!({ "error": { "code": "unsupported_media_type", "message": "send application/json" } })),
-        )
-            .into_response();
+        return api_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send application/json");
     }
     let batch: SpanBatch = match serde_json::from_slice(&body) {
         Ok(b) => b,
@@ -104,15 +128,15 @@ pub async fn ingest_spans(State(state): State<AppState>, headers: HeaderMap, bod
     let limits = state.ingest.limits().clone();
     if batch.spans.len() > limits.max_spans {
         let message = format!("{} spans in one request, more than the limit of {}; split the batch", batch.spans.len(), limits.max_spans);
-        return (StatusCode::PAYLOAD_TOO_LARGE, Json(json!({ "error": { "code": "too_large", "message": message } }))).into_response();
+        return api_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message);
     }
     let otlp_json = match to_otlp_json(&batch) {
         Ok(v) => v.to_string(),
         Err(e) => return bad_request(e),
     };
-    let prices = match state.ingest.prices(&state.prices).await {
+    let prices = match state.ingest.prices(&state.services.prices).await {
         Ok(p) => p,
-        Err(e) => return service_error(Some(otlp::PayloadFormat::Json), e),
+        Err(e) => return service_error(e),
     };
     let options = MapOptions { limits: &limits, prices: &prices, now_unix_nano: now_unix_nano() };
     let decoded = match otlp::decode_and_map(otlp_json.as_bytes(), "application/json", None, &options) {
@@ -124,7 +148,7 @@ pub async fn ingest_spans(State(state): State<AppState>, headers: HeaderMap, bod
     }
     let accepted = decoded.rows.len();
     if let Err(r) = state.ingest.accept(&principal, decoded.rows).await {
-        return refusal(Some(otlp::PayloadFormat::Json), r);
+        return refusal(r);
     }
     (StatusCode::OK, Json(json!({ "accepted": accepted }))).into_response()
 }

@@ -44,11 +44,11 @@ async fn export_csv(
         Ok(f) => f,
         Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
     };
-    let access = match ledger::start_export(&state.stores, &ctx, &slug, &filter, ExportFormat::Csv).await {
+    let access = match ledger::start_export(&state.services.stores, &ctx, &slug, &filter, ExportFormat::Csv).await {
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let body = ledger::csv_stream(state.stores.analytics.clone(), access.project.id.clone(), filter)
+    let body = ledger::csv_stream(state.services.stores.analytics.clone(), access.project.id.clone(), filter)
         .map(|chunk| chunk.map_err(|e| std::io::Error::other(e.to_string())));
     (
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, attachment(&slug, "csv"))],
@@ -67,11 +67,11 @@ async fn export_xlsx(
         Ok(f) => f,
         Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
     };
-    let access = match ledger::start_export(&state.stores, &ctx, &slug, &filter, ExportFormat::Xlsx).await {
+    let access = match ledger::start_export(&state.services.stores, &ctx, &slug, &filter, ExportFormat::Xlsx).await {
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    match ledger::xlsx_file(state.stores.analytics.as_ref(), &access.project.id, &filter).await {
+    match ledger::xlsx_file(state.services.stores.analytics.as_ref(), &access.project.id, &filter).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),

@@ -134,7 +134,7 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let prices = match state.ingest.prices(&state.prices).await {
+    let prices = match state.ingest.prices(&state.services.prices).await {
         Ok(p) => p,
         Err(e) => return service_error(format, e),
     };

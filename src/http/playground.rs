@@ -6,8 +6,8 @@
 //! are plain HTTP errors with a JSON `StreamError`; the vendor's own refusals arrive as an
 //! `error` event. The upstream request lives inside the response body: when the browser stops
 //! reading (Stop button, closed tab), the body is dropped and so is the vendor connection.
-//! Every call becomes a span in the project's traces through the ingest path
-//! (`services::llm_calls::SpanObserver`).
+//! The turn is checked and connected by `services::playground` (every call becomes a span in the
+//! project's traces through the LLM gateway); this module streams it.
 
 use crate::{http::routes::Routes, startup::AppState};
 use axum::{
@@ -22,17 +22,13 @@ use axum::{
 };
 use domain::playground::{event, ChatCall, StreamDone, StreamError, StreamStart, TextDelta};
 use futures::{stream, Stream, StreamExt};
-use llm::{ChatEvent, ChatRequest, ChatStream, LlmError, LlmErrorKind, LlmProvider, Message};
-use services::{
-    llm_calls::{self, CallContext, SpanObserver},
-    provider_keys, RequestContext, ServiceError,
-};
+use llm::{ChatEvent, ChatRequest, ChatStream, LlmError, LlmErrorKind, LlmProvider};
+use services::{llm_calls, playground, RequestContext, ServiceError};
 use std::{convert::Infallible, sync::Arc, time::Duration, time::Instant};
 
 pub const CHAT_PATH: &str = "/projects/{slug}/playground/chat";
 /// Largest request body: a long conversation, not a document dump.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
-const MAX_SESSION_ID_LEN: usize = 128;
 
 pub fn routes() -> Routes {
     Routes::new().post(CHAT_PATH, chat)
@@ -52,9 +48,10 @@ fn refuse_service(e: ServiceError) -> Response {
 
 async fn chat(State(state): State<AppState>, Extension(ctx): Extension<RequestContext>, Path(slug): Path<String>, body: Bytes) -> Response {
     // Authorised before the body is read: a stranger learns nothing from validation messages.
-    if let Err(e) = services::authz::project_by_slug(state.stores.primary.as_ref(), &ctx, &slug, domain::ProjectRole::Editor).await {
-        return refuse_service(e);
-    }
+    let access = match playground::authorize(&state.services, &ctx, &slug).await {
+        Ok(a) => a,
+        Err(e) => return refuse_service(e),
+    };
     if body.len() > MAX_BODY_BYTES {
         return refuse(413, "too_large", "The conversation is too long to send (2 MiB at most).");
     }
@@ -62,62 +59,19 @@ async fn chat(State(state): State<AppState>, Extension(ctx): Extension<RequestCo
         Ok(c) => c,
         Err(e) => return refuse(400, "invalid", format!("The request is not a playground chat: {e}")),
     };
-    if let Err(m) = call.check() {
-        return refuse(422, "invalid", crate::http::forms::capitalise(&m));
-    }
-    if call.session_id.as_ref().is_some_and(|s| s.len() > MAX_SESSION_ID_LEN) {
-        return refuse(422, "invalid", "The session id is too long.");
-    }
-    let resolved = match provider_keys::resolve(state.stores.primary.as_ref(), &state.key_cipher, &ctx, &slug, call.key_id.trim()).await {
-        Ok(r) => r,
+    let turn = match playground::start_turn(&state.services, &ctx, &access, &call).await {
+        Ok(t) => t,
         Err(e) => return refuse_service(e),
     };
-    let model = match call.model.trim() {
-        "" => resolved.key.default_model.trim().to_owned(),
-        m => m.to_owned(),
+    let c = turn.connection;
+    let turn = Turn {
+        provider: c.provider,
+        request: turn.request,
+        key_name: c.key.name,
+        trace_id: c.trace_id,
+        prices: c.prices,
+        started: Instant::now(),
     };
-    if model.is_empty() {
-        return refuse(422, "invalid", "Choose a model: the provider key has no default model.");
-    }
-    let project_id = resolved.access.project.id.clone();
-    let stores = &state.stores;
-    if let Err(e) = llm_calls::check_quota(stores.primary.as_ref(), stores.analytics.as_ref(), &project_id).await {
-        return refuse_service(e);
-    }
-    let prices = match state.ingest.prices(&state.prices).await {
-        Ok(p) => p,
-        Err(e) => {
-            // A call without a cost beats no call: the span is written without one.
-            tracing::warn!(error = %e, "price table unavailable; the playground call is not costed");
-            Arc::new(otlp::PriceTable::default())
-        }
-    };
-    let span = CallContext {
-        user_id: ctx.actor.as_ref().map(|a| a.user_id.clone()),
-        session_id: call.session_id.clone().filter(|s| !s.trim().is_empty()),
-        provider_key_id: Some(resolved.key.id.clone()),
-        max_inline_bytes: state.ingest.limits().max_attribute_value_bytes,
-        ..CallContext::new(&project_id, "playground")
-    };
-    let observer = Arc::new(SpanObserver::new(
-        span.clone(),
-        prices.clone(),
-        Arc::new(crate::ingest::PlatformSink { ingest: state.ingest.clone(), key_id: "elasticdash-playground" }),
-    ));
-    let provider = match llm::build_provider(&resolved.config, observer) {
-        Ok(p) => p,
-        Err(e) => return refuse(422, &error_code(e.kind()), explain(&e, &resolved.key.name, &model)),
-    };
-    let mut messages = Vec::with_capacity(call.messages.len() + 1);
-    if !call.system_prompt.trim().is_empty() {
-        messages.push(Message::system(call.system_prompt.clone()));
-    }
-    messages.extend(call.messages.iter().map(|t| match t.role.as_str() {
-        "assistant" => Message::assistant(t.content.clone()),
-        _ => Message::user(t.content.clone()),
-    }));
-    let request = ChatRequest { temperature: call.temperature, max_tokens: call.max_tokens, ..ChatRequest::new(model, messages) };
-    let turn = Turn { provider, request, key_name: resolved.key.name, trace_id: span.trace_id, prices, started: Instant::now() };
     Sse::new(turn.events()).keep_alive(KeepAlive::new().interval(Duration::from_secs(10))).into_response()
 }
 

@@ -11,7 +11,7 @@
 //! `{"error": {"code", "message"}}` (the OpenAPI document's `Error`).
 
 use crate::{
-    http::{api_key::KeyRefusal, routes::Routes},
+    http::{api_error, routes::Routes},
     startup::AppState,
 };
 use axum::{
@@ -21,7 +21,6 @@ use axum::{
     Json,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use services::{
     api_keys::KeyPrincipal,
     test_runs::{self, Starter, SuiteReport},
@@ -45,27 +44,15 @@ pub fn routes() -> Routes {
         .get("/api/public/suite-runs/{id}/junit.xml", junit)
 }
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let mut res = (status, Json(json!({"error": {"code": code, "message": message.into()}}))).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"elasticdash\""));
-    }
-    res
-}
+const ROUTE: &str = "test-run API";
 
 fn service_error(e: ServiceError) -> Response {
-    if e.status() >= 500 {
-        tracing::error!(error = %e, "test-run API failed");
-    }
-    error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.code(), e.to_string())
+    api_error::service_error(ROUTE, e)
 }
 
 /// The key's principal when it has one of `scopes`; `Err` is the ready 401/403 answer.
 async fn authenticate(state: &AppState, headers: &HeaderMap, scopes: &[&str]) -> Result<KeyPrincipal, Response> {
-    crate::http::api_key::authenticate(state, headers, scopes).await.map_err(|r| match r {
-        KeyRefusal::Failed(e) => service_error(e),
-        r => error(r.status(), r.code(), r.message()),
-    })
+    crate::http::api_key::authenticate(state, headers, scopes).await.map_err(|r| api_error::key_refusal(ROUTE, r))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -80,7 +67,7 @@ async fn start(State(state): State<AppState>, headers: HeaderMap, Path(suite_id)
         Ok(p) => p,
         Err(res) => return res,
     };
-    match test_runs::start_suite_run(&state.stores, Starter::Key(&principal), &suite_id).await {
+    match test_runs::start_suite_run(&state.services.stores, Starter::Key(&principal), &suite_id).await {
         Ok((suite_run, runs)) => {
             let body = Started { suite_run_id: suite_run.id, status: suite_run.status.as_str().into(), total: runs.len() as u32 };
             (StatusCode::ACCEPTED, Json(body)).into_response()
@@ -157,7 +144,7 @@ fn summary_of(report: &SuiteReport) -> Summary {
 async fn report(state: &AppState, principal: &KeyPrincipal, id: &str, wait: Duration) -> Result<SuiteReport, ServiceError> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let report = test_runs::suite_report_for_key(&state.stores, principal, id).await?;
+        let report = test_runs::suite_report_for_key(&state.services.stores, principal, id).await?;
         if report.counts.is_done() || tokio::time::Instant::now() >= deadline {
             return Ok(report);
         }

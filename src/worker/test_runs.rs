@@ -2,14 +2,11 @@
 //! HTTP targets; the runner's model calls write their spans through the ingest path.
 
 use super::JobHandler;
-use crate::ingest::Ingest;
 use async_trait::async_trait;
 use services::{
     ports::LeasedJob,
-    prices::PriceCache,
-    provider_keys::KeyCipher,
-    test_runs::{self, Attempt, RunRef, RunnerConfig, RunnerDeps, TargetCaller, TargetError, TargetRequest, TargetResponse},
-    Stores,
+    test_runs::{self, RunRef, RunnerConfig, RunnerDeps, TargetCaller, TargetError, TargetRequest, TargetResponse},
+    AppServices, Stores,
 };
 use std::sync::Arc;
 
@@ -19,23 +16,17 @@ pub struct ExecuteRun {
 }
 
 impl ExecuteRun {
-    pub fn new(stores: Stores, cipher: Arc<KeyCipher>, ingest: Arc<Ingest>, prices: Arc<PriceCache>, config: RunnerConfig) -> Self {
-        let deps = RunnerDeps::new(
-            cipher,
-            Arc::new(crate::ingest::PlatformSink { ingest, key_id: "elasticdash-test-runs" }),
-            prices,
-            Arc::new(HttpCaller::new()),
-            config,
-        );
-        ExecuteRun { stores, deps: Arc::new(deps) }
+    pub fn new(services: &AppServices, config: RunnerConfig) -> Self {
+        let deps = RunnerDeps::new(services.cipher.clone(), services.llm.clone(), Arc::new(HttpCaller::new()), config);
+        ExecuteRun { stores: services.stores.clone(), deps: Arc::new(deps) }
     }
 }
 
 #[async_trait]
 impl JobHandler for ExecuteRun {
     async fn run(&self, job: &LeasedJob) -> Result<(), String> {
-        let r: RunRef = serde_json::from_value(job.payload.clone()).map_err(|e| format!("bad job payload: {e}"))?;
-        test_runs::execute(&self.stores, &self.deps, &r, Attempt { number: job.attempt, max: job.max_attempts }).await
+        let (r, attempt): (RunRef, _) = super::payload(job)?;
+        test_runs::execute(&self.stores, &self.deps, &r, attempt).await
     }
 }
 

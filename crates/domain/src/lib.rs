@@ -2,6 +2,7 @@
 //! server-only dependencies). Newtypes are parsed once at the edge
 //! ("parse, don't validate") so the rest of the code can trust them.
 
+pub mod api_error;
 pub mod audit;
 pub mod blob_key;
 pub mod chat_payload;

@@ -92,19 +92,24 @@ fn clean_name(raw: &str) -> ServiceResult<String> {
     Ok(name.to_owned())
 }
 
-fn clean_file_name(raw: &str) -> ServiceResult<String> {
-    // Only the last path segment: some browsers send a path.
+/// An uploaded file's name: only its last path segment (some browsers send a path), on one line.
+pub(crate) fn base_file_name(raw: &str) -> ServiceResult<String> {
     let name = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
     if name.is_empty() || name.chars().count() > MAX_FILE_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(ServiceError::Invalid(format!("the file name must have 1 to {MAX_FILE_NAME_CHARS} characters")));
     }
+    Ok(name.to_owned())
+}
+
+fn clean_file_name(raw: &str) -> ServiceResult<String> {
+    let name = base_file_name(raw)?;
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     if !EXTENSIONS.contains(&ext.as_str()) {
         return Err(ServiceError::Invalid(format!(
             "“{name}” is not a file type we can import; upload a spreadsheet or CSV file (.xlsx, .xls, .ods, .csv or .tsv)"
         )));
     }
-    Ok(name.to_owned())
+    Ok(name)
 }
 
 fn new_id() -> String {

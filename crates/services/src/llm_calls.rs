@@ -18,7 +18,10 @@ use llm::{CallObserver, CallOutcome, CallRecord, FinishReason, Message, Operatio
 use otlp::PriceTable;
 use serde_json::{json, Map, Value};
 use std::{
-    sync::Arc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, UNIX_EPOCH},
 };
 
@@ -57,11 +60,16 @@ impl CallContext {
             user_id: None,
             session_id: None,
             trace_id: uuid::Uuid::new_v4().simple().to_string(),
-            span_id: format!("{:016x}", rand::random::<u64>().max(1)),
+            span_id: new_span_id(),
             provider_key_id: None,
             max_inline_bytes: 64 * 1024,
         }
     }
+}
+
+/// A random non-zero span id (16 hex digits).
+pub fn new_span_id() -> String {
+    format!("{:016x}", rand::random::<u64>().max(1))
 }
 
 /// `gen_ai.system` / `gen_ai.provider.name` as the semantic conventions spell it.
@@ -190,22 +198,29 @@ pub trait SpanSink: Send + Sync {
 }
 
 /// Turns each finished call into a span and writes it on a task of its own, so neither the
-/// caller's stream nor a cancelling `Drop` waits for the store.
+/// caller's stream nor a cancelling `Drop` waits for the store. The first call's span has the
+/// context's span id; each later call of the same provider gets a new one in the same trace.
 pub struct SpanObserver {
     ctx: CallContext,
     prices: Arc<PriceTable>,
     sink: Arc<dyn SpanSink>,
+    calls: AtomicU64,
 }
 
 impl SpanObserver {
     pub fn new(ctx: CallContext, prices: Arc<PriceTable>, sink: Arc<dyn SpanSink>) -> SpanObserver {
-        SpanObserver { ctx, prices, sink }
+        SpanObserver { ctx, prices, sink, calls: AtomicU64::new(0) }
     }
 }
 
 impl CallObserver for SpanObserver {
     fn on_call_finished(&self, call: &CallRecord) {
-        let row = span_for_call(&self.ctx, call, &self.prices);
+        let row = if self.calls.fetch_add(1, Ordering::Relaxed) == 0 {
+            span_for_call(&self.ctx, call, &self.prices)
+        } else {
+            let ctx = CallContext { span_id: new_span_id(), ..self.ctx.clone() };
+            span_for_call(&ctx, call, &self.prices)
+        };
         let sink = self.sink.clone();
         let project_id = self.ctx.project_id.clone();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -366,6 +381,26 @@ mod tests {
         let written = sink.0.lock().unwrap().clone();
         assert_eq!(written.len(), 1);
         assert_eq!((written[0].0.as_str(), written[0].1.span_id.as_str()), ("p1", ctx_span(&observer)));
+    }
+
+    #[tokio::test]
+    async fn later_calls_of_one_provider_are_new_spans_of_the_same_trace() {
+        let sink = Arc::new(Collect(Mutex::new(Vec::new())));
+        let observer = SpanObserver::new(ctx(), Arc::new(prices()), sink.clone());
+        for _ in 0..3 {
+            observer.on_call_finished(&record(CallOutcome::Ok));
+        }
+        for _ in 0..100 {
+            if sink.0.lock().unwrap().len() == 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let written = sink.0.lock().unwrap().clone();
+        let spans: std::collections::HashSet<&str> = written.iter().map(|(_, r)| r.span_id.as_str()).collect();
+        assert_eq!(spans.len(), 3, "one span id per call");
+        assert!(spans.contains(ctx_span(&observer)));
+        assert!(written.iter().all(|(_, r)| r.trace_id == observer.ctx.trace_id));
     }
 
     fn ctx_span(o: &SpanObserver) -> &str {

@@ -15,7 +15,7 @@ use crate::{
     ServiceError, ServiceResult,
 };
 use domain::ProjectRole;
-use llm::{ApiKey, ProviderConfig, Vendor};
+use llm::Vendor;
 use serde_json::json;
 
 pub const MAX_NAME_LEN: usize = 80;
@@ -40,13 +40,6 @@ pub struct ProviderKeyView {
     pub key_last4: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
-}
-
-/// A provider ready to call, for a project member allowed to chat (editor or owner).
-pub struct ResolvedProvider {
-    pub access: ProjectAccess,
-    pub key: ProviderKeyView,
-    pub config: llm::ProviderConfig,
 }
 
 /// A provider key as typed in the form.
@@ -77,7 +70,7 @@ impl std::fmt::Debug for ProviderKeyInput {
     }
 }
 
-fn view(r: &ProviderKeyRecord) -> ProviderKeyView {
+pub(crate) fn view(r: &ProviderKeyRecord) -> ProviderKeyView {
     ProviderKeyView {
         id: r.id.clone(),
         project_id: r.project_id.clone(),
@@ -395,35 +388,6 @@ pub async fn usable(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) 
 /// Is `key_id` one of the keys `project_id` may use (its own or a global one)?
 pub async fn usable_by_project(store: &dyn PrimaryStore, project_id: &str, key_id: &str) -> ServiceResult<Option<ProviderKeyRecord>> {
     Ok(store.provider_key(key_id).await?.filter(|r| r.project_id.as_deref().is_none_or(|p| p == project_id)))
-}
-
-/// Decrypt one usable key into a provider configuration (editor or owner of `slug`).
-pub async fn resolve(
-    store: &dyn PrimaryStore,
-    cipher: &KeyCipher,
-    ctx: &RequestContext,
-    slug: &str,
-    key_id: &str,
-) -> ServiceResult<ResolvedProvider> {
-    let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Editor).await?;
-    let record = usable_by_project(store, &access.project.id, key_id).await?.ok_or(ServiceError::NotFound("provider key"))?;
-    let vendor = parse_vendor(&record.vendor).map_err(|_| {
-        tracing::error!(key_id = %record.id, vendor = %record.vendor, "stored provider key has an unknown vendor");
-        ServiceError::Internal
-    })?;
-    let api_key = match &record.key_ciphertext {
-        Some(blob) => Some(ApiKey::new(cipher.decrypt(record.project_id.as_deref(), &record.id, blob).map_err(|e| {
-            tracing::error!(key_id = %record.id, error = %e, "cannot decrypt a provider key");
-            ServiceError::Invalid(format!(
-                "the provider key “{}” cannot be decrypted with this server's master key; enter the key again",
-                record.name
-            ))
-        })?)),
-        None => None,
-    };
-    let mut config = ProviderConfig::new(vendor, api_key);
-    config.base_url = record.base_url.clone();
-    Ok(ResolvedProvider { access, key: view(&record), config })
 }
 
 /// Re-encrypt every stored key from `old` to `new`, in one transaction. Rows already under

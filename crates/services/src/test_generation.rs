@@ -5,9 +5,10 @@
 use crate::{
     authz::{self, ProjectAccess},
     context::RequestContext,
+    llm_gateway::{KeyChoice, LlmUse},
     provider_keys::KeyCipher,
     testcases::{self, CaseInput},
-    ServiceError, ServiceResult, Stores,
+    AppServices, ServiceError, ServiceResult, Stores,
 };
 use domain::{
     test_steps::{MatchType, StepExpectation},
@@ -206,6 +207,61 @@ pub fn parse_proposals(reply: &str, target: &Target) -> Result<Vec<CaseInput>, S
             }
         })
         .collect())
+}
+
+/// Longest generation prompt a person may send (the shown prompt is far shorter).
+pub const MAX_PROMPT_CHARS: usize = 100_000;
+/// Origin of the generation call's span.
+const ORIGIN: &str = "test_generation";
+
+/// What the "generate test cases" form sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenerateInput {
+    /// The (possibly edited) generation prompt.
+    pub prompt: String,
+    /// The key and model that write the proposals (model empty: the key's default).
+    pub key_id: String,
+    pub model: String,
+    /// The model target the proposed cases will call (empty: the generating key and model).
+    pub target_key_id: String,
+    pub target_model: String,
+    pub target_system_prompt: String,
+}
+
+/// The drafts made, and the proposals refused with why (`name: why`).
+#[derive(Debug)]
+pub struct Generated {
+    pub saved: Vec<TestCase>,
+    pub refused: Vec<String>,
+}
+
+/// Ask the model with the prompt (editor of `slug`) and save its proposals as drafts.
+pub async fn generate(services: &AppServices, ctx: &RequestContext, slug: &str, input: &GenerateInput) -> ServiceResult<Generated> {
+    let access = testcases::authorize_edit(&services.stores, ctx, slug).await?;
+    let prompt = input.prompt.trim();
+    if prompt.is_empty() || prompt.chars().count() > MAX_PROMPT_CHARS {
+        return Err(ServiceError::Invalid(format!("the prompt has 1 to {MAX_PROMPT_CHARS} characters")));
+    }
+    let what = LlmUse {
+        user_id: ctx.actor.as_ref().map(|a| a.user_id.clone()),
+        ..LlmUse::new(&access.project.id, KeyChoice::Id(input.key_id.trim()), ORIGIN)
+    };
+    let connection = services.llm.connect(what).await?;
+    let model = connection.model(&input.model)?;
+    let request = llm::ChatRequest::new(model, vec![llm::Message::user(prompt.to_owned())]);
+    let reply = connection.provider.chat(&request).await.map_err(|e| ServiceError::Invalid(format!("the model did not answer: {e}")))?;
+    let target = Target::Model(ModelTarget {
+        provider_key_id: Some(input.target_key_id.trim().to_owned()).filter(|k| !k.is_empty()),
+        model: match input.target_model.trim() {
+            "" => request.model.clone(),
+            m => m.to_owned(),
+        },
+        system_prompt: input.target_system_prompt.replace("\r\n", "\n"),
+        temperature: None,
+        max_tokens: None,
+    });
+    let (saved, refused) = save_generated(&services.stores, &services.cipher, ctx, &access, &reply.content, &target).await?;
+    Ok(Generated { saved, refused })
 }
 
 /// Call `provider` with the (possibly edited) prompt and save the proposals as drafts. Returns

@@ -40,29 +40,8 @@ pub const PRESETS: [(&str, &str, u64); 4] = [
 ];
 pub const DEFAULT_PRESET: &str = "24h";
 
-/// The explorer's URL parameters, as typed by a person (all optional; blank means "any").
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FilterParams {
-    /// A preset (`1h`, `24h`, `7d`, `30d`) or `custom` (then `from`/`to` apply).
-    pub range: Option<String>,
-    /// `YYYY-MM-DDTHH:MM` (an `<input type=datetime-local>`), UTC.
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub name: Option<String>,
-    pub model: Option<String>,
-    /// `error` or `ok`.
-    pub status: Option<String>,
-    pub user: Option<String>,
-    pub session: Option<String>,
-    pub tag: Option<String>,
-    pub env: Option<String>,
-    /// Milliseconds.
-    pub min_latency_ms: Option<String>,
-    /// Dollars, e.g. `0.05`.
-    pub min_cost: Option<String>,
-    /// Full-text search over inputs and outputs.
-    pub q: Option<String>,
-}
+/// The explorer's URL parameters (shared with the pages, which keep them in the URL).
+pub use domain::traces::FilterParams;
 
 fn text(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)

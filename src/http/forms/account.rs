@@ -12,7 +12,7 @@ pub struct ProfileForm {
 }
 
 pub async fn profile(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<ProfileForm>) -> Response {
-    let result = services::users::update_profile(state.stores.primary.as_ref(), &ctx, &f.name).await;
+    let result = services::users::update_profile(state.services.stores.primary.as_ref(), &ctx, &f.name).await;
     finish(&session, result, |_| "Profile saved.".into(), "/account", "/account").await
 }
 
@@ -34,7 +34,7 @@ async fn change_password(state: &AppState, session: &Session, ctx: &RequestConte
     if f.new != f.repeat {
         return Err(ServiceError::Invalid("the two new passwords differ".into()));
     }
-    let store = state.stores.primary.as_ref();
+    let store = state.services.stores.primary.as_ref();
     auth::change_password(store, ctx, &f.current, &f.new, state.settings.auth.hash_cost()).await?;
     let user = store.user_by_id(&ctx.actor()?.user_id).await?.ok_or(ServiceError::Unauthenticated)?;
     let internal = |e: tower_sessions::session::Error| {
@@ -49,7 +49,7 @@ async fn change_password(state: &AppState, session: &Session, ctx: &RequestConte
     // Save now so this session's new id exists before the others are removed.
     session.save().await.map_err(internal)?;
     let keep = session.id().map(|id| id.to_string());
-    services::sessions::end_others(state.sessions.as_ref(), ctx, keep.as_deref()).await
+    services::sessions::end_others(state.services.sessions.as_ref(), ctx, keep.as_deref()).await
 }
 
 #[derive(Deserialize)]
@@ -59,6 +59,6 @@ pub struct RevokeForm {
 }
 
 pub async fn revoke_session(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<RevokeForm>) -> Response {
-    let result = services::sessions::revoke(state.sessions.as_ref(), state.stores.primary.as_ref(), &ctx, &f.session).await;
+    let result = services::sessions::revoke(state.services.sessions.as_ref(), state.services.stores.primary.as_ref(), &ctx, &f.session).await;
     finish(&session, result, |_| "The session was signed out.".into(), "/account", "/account").await
 }

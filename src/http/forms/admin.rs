@@ -26,7 +26,7 @@ fn role(s: &str) -> ServiceResult<GlobalRole> {
 pub async fn create_user(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<NewUserForm>) -> Response {
     let cost = state.settings.auth.hash_cost();
     let r = match role(&f.role) {
-        Ok(role) => users::create(state.stores.primary.as_ref(), &ctx, &f.email, &f.name, &f.password, role, cost).await,
+        Ok(role) => users::create(state.services.stores.primary.as_ref(), &ctx, &f.email, &f.name, &f.password, role, cost).await,
         Err(e) => Err(e),
     };
     finish(&session, r, |u| format!("Account {} created. They must change the password at first sign-in.", u.email), "/admin", "/admin")
@@ -52,7 +52,7 @@ pub async fn update_user(
     Path(id): Path<String>,
     Form(f): Form<UserActionForm>,
 ) -> Response {
-    let store = state.stores.primary.as_ref();
+    let store = state.services.stores.primary.as_ref();
     let cost = state.settings.auth.hash_cost();
     if let Err(e) = ctx.admin() {
         return finish::<()>(&session, Err(e), |_| String::new(), "/admin", "/admin").await;
@@ -119,7 +119,7 @@ fn plan_of(f: &PlanForm) -> ServiceResult<NewPlan> {
 }
 
 pub async fn create_plan(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<PlanForm>) -> Response {
-    let store = state.stores.primary.as_ref();
+    let store = state.services.stores.primary.as_ref();
     let r = async {
         let plan = plans::create(store, &ctx, plan_of(&f)?).await?;
         if f.make_default.is_some() {
@@ -138,7 +138,7 @@ pub async fn update_plan(
     Path(id): Path<String>,
     Form(f): Form<PlanForm>,
 ) -> Response {
-    let store = state.stores.primary.as_ref();
+    let store = state.services.stores.primary.as_ref();
     let r = async {
         plans::update(store, &ctx, &id, plan_of(&f)?).await?;
         if f.make_default.is_some() {

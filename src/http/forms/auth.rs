@@ -19,7 +19,7 @@ pub struct LoginForm {
 
 pub async fn login(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<LoginForm>) -> Response {
     let cost = state.settings.auth.hash_cost();
-    match auth::login(state.stores.primary.as_ref(), &ctx, &f.email, &f.password, cost).await {
+    match auth::login(state.services.stores.primary.as_ref(), &ctx, &f.email, &f.password, cost).await {
         Ok(user) => match start_session(&session, &user, &ctx).await {
             Ok(()) => Redirect::to(&local_path(f.next.as_deref())).into_response(),
             Err(e) => {
@@ -41,7 +41,7 @@ async fn back_to_login(session: &Session, message: &str, next: Option<&str>) -> 
 }
 
 pub async fn logout(State(state): State<AppState>, session: Session, Extension(ctx): Ctx) -> Response {
-    let _ = auth::logout(state.stores.primary.as_ref(), &ctx).await;
+    let _ = auth::logout(state.services.stores.primary.as_ref(), &ctx).await;
     if let Err(e) = session.flush().await {
         tracing::warn!(error = %e, "could not delete the session");
     }
@@ -63,7 +63,7 @@ pub async fn first_run(State(state): State<AppState>, session: Session, Extensio
         return Redirect::to("/setup").into_response();
     }
     let cost = state.settings.auth.hash_cost();
-    let store = state.stores.primary.as_ref();
+    let store = state.services.stores.primary.as_ref();
     match auth::first_run_admin(store, &RequestContext { actor: None, ..ctx.clone() }, &f.email, &f.name, &f.password, cost).await {
         Ok(user) => {
             if start_session(&session, &user, &ctx).await.is_err() {
@@ -92,8 +92,8 @@ pub async fn forgot_password(
     Extension(ctx): Ctx,
     Form(f): Form<ForgotPasswordForm>,
 ) -> Response {
-    let store = state.stores.primary.as_ref();
-    let result = password_reset::request(store, state.mailer.clone(), &ctx, &f.email, &state.settings.server.public_url).await;
+    let store = state.services.stores.primary.as_ref();
+    let result = password_reset::request(store, state.services.mailer.clone(), &ctx, &f.email, &state.settings.server.public_url).await;
     super::finish(&session, result, str::to_owned, "/forgot-password", "/forgot-password").await
 }
 
@@ -119,7 +119,7 @@ pub async fn reset_password(
     }
     let cost = state.settings.auth.hash_cost();
     let ctx = RequestContext { actor: None, ..ctx };
-    let result = password_reset::complete(state.stores.primary.as_ref(), &ctx, &f.token, &f.password, cost).await;
+    let result = password_reset::complete(state.services.stores.primary.as_ref(), &ctx, &f.token, &f.password, cost).await;
     let ok = |_| "Your password is changed and every session is signed out. Sign in with the new password.".to_owned();
     super::finish(&session, result, ok, "/login", &again).await
 }

@@ -83,7 +83,7 @@ async fn confirm(
     id: &str,
     form: &[(String, String)],
 ) -> ServiceResult<DatasetImport> {
-    let (_, import) = datasets::upload_to_carry_on(&state.stores, ctx, slug, id).await?;
+    let (_, import) = datasets::upload_to_carry_on(&state.services.stores, ctx, slug, id).await?;
     let proposed: ColumnMapping = import
         .mapping
         .clone()
@@ -92,7 +92,7 @@ async fn confirm(
     let settings: DatasetSettings = serde_json::from_value(import.settings.clone()).unwrap_or_default();
     let mapping = chosen_mapping(&proposed, form)?;
     let settings = chosen_settings(settings, form)?;
-    datasets::confirm_mapping(&state.stores, ctx, slug, id, Some(mapping), Some(settings)).await
+    datasets::confirm_mapping(&state.services.stores, ctx, slug, id, Some(mapping), Some(settings)).await
 }
 
 pub async fn confirm_mapping(
@@ -113,7 +113,7 @@ pub async fn delete(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = datasets::delete_dataset(&state.stores, &ctx, &slug, &id).await;
+    let r = datasets::delete_dataset(&state.services.stores, &ctx, &slug, &id).await;
     let list = page(&slug, None);
     finish(&session, r, |d| format!("Dataset “{}” deleted, with its {} rows and files.", d.name, d.rows), &list, &list).await
 }

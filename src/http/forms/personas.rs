@@ -56,7 +56,7 @@ pub async fn create(
     Path(slug): Path<String>,
     Form(f): Form<PersonaForm>,
 ) -> Response {
-    let r = personas::create(state.stores.primary.as_ref(), &ctx, &slug, &f.into()).await;
+    let r = personas::create(state.services.stores.primary.as_ref(), &ctx, &slug, &f.into()).await;
     finish(&session, r, |p: Persona| format!("Persona “{}” created.", p.name), &page(&slug), &page(&slug)).await
 }
 
@@ -67,7 +67,7 @@ pub async fn update(
     Path((slug, id)): Path<(String, String)>,
     Form(f): Form<PersonaForm>,
 ) -> Response {
-    let r = personas::update(state.stores.primary.as_ref(), &ctx, &slug, &id, &f.into()).await;
+    let r = personas::update(state.services.stores.primary.as_ref(), &ctx, &slug, &id, &f.into()).await;
     finish(&session, r, |p: Persona| format!("Persona “{}” saved.", p.name), &page(&slug), &page(&slug)).await
 }
 
@@ -77,6 +77,6 @@ pub async fn delete(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = personas::delete(state.stores.primary.as_ref(), &ctx, &slug, &id).await;
+    let r = personas::delete(state.services.stores.primary.as_ref(), &ctx, &slug, &id).await;
     finish(&session, r, |_| "Persona deleted.".into(), &page(&slug), &page(&slug)).await
 }

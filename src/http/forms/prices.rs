@@ -25,7 +25,7 @@ pub struct PriceForm {
 pub async fn upsert(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<PriceForm>) -> Response {
     let input =
         prices::PriceInput { model: f.model, provider: f.provider, input_usd_per_million: f.input, output_usd_per_million: f.output };
-    let r = prices::upsert(state.stores.primary.as_ref(), &ctx, &state.prices, input).await;
+    let r = prices::upsert(state.services.stores.primary.as_ref(), &ctx, &state.services.prices, input).await;
     let ok = |p: services::ports::ModelPriceRecord| {
         format!(
             "Saved {}: ${} input, ${} output per million tokens.",
@@ -44,6 +44,6 @@ pub struct ModelRef {
 }
 
 pub async fn delete(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<ModelRef>) -> Response {
-    let r = prices::delete(state.stores.primary.as_ref(), &ctx, &state.prices, &f.model).await;
+    let r = prices::delete(state.services.stores.primary.as_ref(), &ctx, &state.services.prices, &f.model).await;
     finish(&session, r, |_| format!("Removed the price of {}.", f.model.trim().to_ascii_lowercase()), PRICES, PRICES).await
 }

@@ -22,7 +22,7 @@ pub struct ProjectForm {
 
 pub async fn create(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<ProjectForm>) -> Response {
     let input = projects::ProjectInput { name: f.name, slug: f.slug, description: f.description };
-    match projects::create(state.stores.primary.as_ref(), &ctx, input).await {
+    match projects::create(state.services.stores.primary.as_ref(), &ctx, input).await {
         Ok(p) => {
             let to = format!("/projects/{}", p.slug);
             finish(&session, Ok(p), |p| format!("Project “{}” created.", p.name), &to, "/projects").await
@@ -42,7 +42,7 @@ pub async fn update(
     Path(slug): Path<String>,
     Form(f): Form<ProjectForm>,
 ) -> Response {
-    let r = projects::update(state.stores.primary.as_ref(), &ctx, &slug, &f.name, &f.description).await;
+    let r = projects::update(state.services.stores.primary.as_ref(), &ctx, &slug, &f.name, &f.description).await;
     finish(&session, r, |_| "Project saved.".into(), &settings(&slug), &settings(&slug)).await
 }
 
@@ -58,7 +58,7 @@ pub async fn delete(
     Path(slug): Path<String>,
     Form(f): Form<DeleteForm>,
 ) -> Response {
-    let r = projects::delete(state.stores.primary.as_ref(), &ctx, &slug, &f.confirm).await;
+    let r = projects::delete(state.services.stores.primary.as_ref(), &ctx, &slug, &f.confirm).await;
     finish(&session, r, |_| "Project deleted.".into(), "/projects", &settings(&slug)).await
 }
 
@@ -78,11 +78,11 @@ pub async fn set_member(
     let r = match ProjectRole::parse(&f.role) {
         Some(role) => {
             let inviter = projects::Inviter {
-                mailer: state.mailer.clone(),
+                mailer: state.services.mailer.clone(),
                 base_url: state.settings.server.public_url.clone(),
                 cost: state.settings.auth.hash_cost(),
             };
-            projects::set_member(state.stores.primary.as_ref(), &ctx, &inviter, &slug, &f.email, role).await
+            projects::set_member(state.services.stores.primary.as_ref(), &ctx, &inviter, &slug, &f.email, role).await
         }
         None => Err(ServiceError::Invalid("choose a role: owner, editor or analyst".into())),
     };
@@ -101,7 +101,7 @@ pub async fn remove_member(
     Path(slug): Path<String>,
     Form(f): Form<UserRef>,
 ) -> Response {
-    let r = projects::remove_member(state.stores.primary.as_ref(), &ctx, &slug, &f.user_id).await;
+    let r = projects::remove_member(state.services.stores.primary.as_ref(), &ctx, &slug, &f.user_id).await;
     finish(&session, r, |_| "Member removed.".into(), &settings(&slug), &settings(&slug)).await
 }
 
@@ -112,7 +112,7 @@ pub async fn transfer(
     Path(slug): Path<String>,
     Form(f): Form<UserRef>,
 ) -> Response {
-    let r = projects::transfer_ownership(state.stores.primary.as_ref(), &ctx, &slug, &f.user_id).await;
+    let r = projects::transfer_ownership(state.services.stores.primary.as_ref(), &ctx, &slug, &f.user_id).await;
     finish(&session, r, |_| "Ownership transferred.".into(), &settings(&slug), &settings(&slug)).await
 }
 
@@ -135,7 +135,7 @@ pub async fn create_key(
 ) -> Response {
     let scopes: Vec<String> =
         [("ingest", &f.ingest), ("read", &f.read)].iter().filter(|(_, v)| v.is_some()).map(|(s, _)| s.to_string()).collect();
-    match api_keys::create(state.stores.primary.as_ref(), &ctx, &slug, &f.name, &scopes).await {
+    match api_keys::create(state.services.stores.primary.as_ref(), &ctx, &slug, &f.name, &scopes).await {
         Ok(created) => {
             let message = format!("Key “{}” created. Copy its secret now: it will not be shown again.", created.record.name);
             let flash =
@@ -159,7 +159,7 @@ pub async fn revoke_key(
     Path(slug): Path<String>,
     Form(f): Form<KeyRef>,
 ) -> Response {
-    let r = api_keys::revoke(state.stores.primary.as_ref(), &ctx, &state.key_cache, &slug, &f.key_id).await;
+    let r = api_keys::revoke(state.services.stores.primary.as_ref(), &ctx, &state.services.api_keys, &slug, &f.key_id).await;
     finish(&session, r, |_| "Key revoked.".into(), &settings(&slug), &settings(&slug)).await
 }
 
@@ -177,7 +177,7 @@ pub async fn set_retention(
     Path(slug): Path<String>,
     Form(f): Form<RetentionForm>,
 ) -> Response {
-    let r = services::retention::set(state.stores.primary.as_ref(), &ctx, &slug, &f.days).await;
+    let r = services::retention::set(state.services.stores.primary.as_ref(), &ctx, &slug, &f.days).await;
     let default = state.settings.retention.default_days;
     let ok = |days: Option<u32>| match days {
         Some(d) => format!("Traces are kept for {d} days."),

@@ -67,7 +67,7 @@ pub async fn create(
     Path(slug): Path<String>,
     Form(f): Form<KeyForm>,
 ) -> Response {
-    let r = provider_keys::create(state.stores.primary.as_ref(), &state.key_cipher, &ctx, &slug, &f.into()).await;
+    let r = provider_keys::create(state.services.stores.primary.as_ref(), &state.services.cipher, &ctx, &slug, &f.into()).await;
     finish(&session, r, saved, &page(&slug), &page(&slug)).await
 }
 
@@ -78,7 +78,7 @@ pub async fn update(
     Path((slug, id)): Path<(String, String)>,
     Form(f): Form<KeyForm>,
 ) -> Response {
-    let r = provider_keys::update(state.stores.primary.as_ref(), &state.key_cipher, &ctx, &slug, &id, &f.into()).await;
+    let r = provider_keys::update(state.services.stores.primary.as_ref(), &state.services.cipher, &ctx, &slug, &id, &f.into()).await;
     finish(&session, r, saved, &page(&slug), &page(&slug)).await
 }
 
@@ -88,12 +88,12 @@ pub async fn delete(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = provider_keys::delete(state.stores.primary.as_ref(), &ctx, &slug, &id).await;
+    let r = provider_keys::delete(state.services.stores.primary.as_ref(), &ctx, &slug, &id).await;
     finish(&session, r, |_| "Provider key deleted.".into(), &page(&slug), &page(&slug)).await
 }
 
 pub async fn create_global(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<KeyForm>) -> Response {
-    let r = provider_keys::create_global(state.stores.primary.as_ref(), &state.key_cipher, &ctx, &f.into()).await;
+    let r = provider_keys::create_global(state.services.stores.primary.as_ref(), &state.services.cipher, &ctx, &f.into()).await;
     finish(&session, r, saved, ADMIN, ADMIN).await
 }
 
@@ -104,11 +104,11 @@ pub async fn update_global(
     Path(id): Path<String>,
     Form(f): Form<KeyForm>,
 ) -> Response {
-    let r = provider_keys::update_global(state.stores.primary.as_ref(), &state.key_cipher, &ctx, &id, &f.into()).await;
+    let r = provider_keys::update_global(state.services.stores.primary.as_ref(), &state.services.cipher, &ctx, &id, &f.into()).await;
     finish(&session, r, saved, ADMIN, ADMIN).await
 }
 
 pub async fn delete_global(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Path(id): Path<String>) -> Response {
-    let r = provider_keys::delete_global(state.stores.primary.as_ref(), &ctx, &id).await;
+    let r = provider_keys::delete_global(state.services.stores.primary.as_ref(), &ctx, &id).await;
     finish(&session, r, |_| "Global provider key deleted.".into(), ADMIN, ADMIN).await
 }

@@ -13,17 +13,10 @@ use axum::{
     response::Response,
     Extension, Form,
 };
-use domain::testcases::{CaseStatus, ModelTarget, Target, TestCase};
+use domain::testcases::{CaseStatus, TestCase};
 use serde::Deserialize;
-use services::{
-    llm_calls::{self, CallContext, SpanObserver},
-    provider_keys, suites, test_generation, test_runs, testcases, ServiceError, ServiceResult,
-};
-use std::sync::Arc;
+use services::{suites, test_generation, test_runs, testcases, ServiceError};
 use tower_sessions::Session;
-
-/// Longest generation prompt accepted.
-const MAX_PROMPT_CHARS: usize = 100_000;
 
 /// A path built from user-supplied segments, or the project list when a segment would make it
 /// an unsafe redirect target.
@@ -64,7 +57,7 @@ pub async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let r = match case_input(&Fields(pairs)) {
-        Ok(input) => testcases::create(&state.stores, &state.key_cipher, &ctx, &slug, &input).await,
+        Ok(input) => testcases::create(&state.services.stores, &state.services.cipher, &ctx, &slug, &input).await,
         Err(e) => Err(invalid(e)),
     };
     let to = r.as_ref().map(|c| case_page(&slug, &c.id)).unwrap_or_default();
@@ -79,10 +72,12 @@ pub async fn update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(pairs);
-    let r = match testcases::authorize_edit(&state.stores, &ctx, &slug).await {
+    let r = match testcases::authorize_edit(&state.services.stores, &ctx, &slug).await {
         Err(e) => Err(e),
         Ok(_) => match (f.num::<u32>("version", "the version"), case_input(&f)) {
-            (Ok(Some(version)), Ok(input)) => testcases::update(&state.stores, &state.key_cipher, &ctx, &slug, &id, version, &input).await,
+            (Ok(Some(version)), Ok(input)) => {
+                testcases::update(&state.services.stores, &state.services.cipher, &ctx, &slug, &id, version, &input).await
+            }
             (Ok(None), _) => Err(invalid("the form has no version; reload the page")),
             (Err(e), _) | (_, Err(e)) => Err(invalid(e)),
         },
@@ -97,7 +92,7 @@ pub async fn duplicate(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = testcases::duplicate(&state.stores, &state.key_cipher, &ctx, &slug, &id).await;
+    let r = testcases::duplicate(&state.services.stores, &state.services.cipher, &ctx, &slug, &id).await;
     let to = r.as_ref().map(|c| case_page(&slug, &c.id)).unwrap_or_default();
     finish(&session, r, |c: TestCase| format!("Copied as “{}”.", c.name), &to, &case_page(&slug, &id)).await
 }
@@ -108,7 +103,7 @@ pub async fn delete(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = testcases::delete(&state.stores, &ctx, &slug, &id).await;
+    let r = testcases::delete(&state.services.stores, &ctx, &slug, &id).await;
     let back = if r.as_ref().is_err_and(|e| e.status() == 404) { tests_page(&slug) } else { case_page(&slug, &id) };
     finish(&session, r, |_| "Test case deleted.".into(), &tests_page(&slug), &back).await
 }
@@ -128,9 +123,9 @@ pub async fn set_status(
     Path((slug, id)): Path<(String, String)>,
     Form(f): Form<ReviewForm>,
 ) -> Response {
-    let r = match (testcases::authorize_edit(&state.stores, &ctx, &slug).await, CaseStatus::parse(&f.to)) {
+    let r = match (testcases::authorize_edit(&state.services.stores, &ctx, &slug).await, CaseStatus::parse(&f.to)) {
         (Err(e), _) => Err(e),
-        (Ok(_), Some(to)) => testcases::set_status(&state.stores, &ctx, &slug, &id, to, Some(&f.comment)).await,
+        (Ok(_), Some(to)) => testcases::set_status(&state.services.stores, &ctx, &slug, &id, to, Some(&f.comment)).await,
         (Ok(_), None) => Err(invalid(format!("“{}” is not a review status", f.to))),
     };
     let page = case_page(&slug, &id);
@@ -150,7 +145,7 @@ pub async fn comment(
     Path((slug, id)): Path<(String, String)>,
     Form(f): Form<CommentForm>,
 ) -> Response {
-    let r = testcases::add_comment(&state.stores, &ctx, &slug, &id, &f.body).await;
+    let r = testcases::add_comment(&state.services.stores, &ctx, &slug, &id, &f.body).await;
     let page = case_page(&slug, &id);
     finish(&session, r, |_| "Comment added.".into(), &page, &page).await
 }
@@ -161,7 +156,7 @@ pub async fn run_case(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = test_runs::start_case_run(&state.stores, &ctx, &slug, &id).await;
+    let r = test_runs::start_case_run(&state.services.stores, &ctx, &slug, &id).await;
     let to = r.as_ref().map(|run| run_page(&slug, &run.id)).unwrap_or_default();
     finish(&session, r, |_| "Run started.".into(), &to, &case_page(&slug, &id)).await
 }
@@ -172,7 +167,7 @@ pub async fn cancel_run(
     Extension(ctx): Ctx,
     Path((slug, run_id)): Path<(String, String)>,
 ) -> Response {
-    let r = test_runs::cancel_run(&state.stores, &ctx, &slug, &run_id).await;
+    let r = test_runs::cancel_run(&state.services.stores, &ctx, &slug, &run_id).await;
     let page = run_page(&slug, &run_id);
     finish(&session, r, |_| "Run cancelled.".into(), &page, &page).await
 }
@@ -199,9 +194,11 @@ pub async fn override_step(
         "false" => Some(false),
         _ => None,
     };
-    let r = match (testcases::authorize_edit(&state.stores, &ctx, &slug).await, f.step.trim().parse::<u32>(), passed) {
+    let r = match (testcases::authorize_edit(&state.services.stores, &ctx, &slug).await, f.step.trim().parse::<u32>(), passed) {
         (Err(e), _, _) => Err(e),
-        (Ok(_), Ok(step), Some(passed)) => test_runs::override_step(&state.stores, &ctx, &slug, &run_id, step, passed, &f.comment).await,
+        (Ok(_), Ok(step), Some(passed)) => {
+            test_runs::override_step(&state.services.stores, &ctx, &slug, &run_id, step, passed, &f.comment).await
+        }
         _ => Err(invalid("choose pass or fail for a step of this run")),
     };
     let page = run_page(&slug, &run_id);
@@ -215,7 +212,7 @@ pub async fn cancel_suite_run(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = test_runs::cancel_suite_run(&state.stores, &ctx, &slug, &id).await;
+    let r = test_runs::cancel_suite_run(&state.services.stores, &ctx, &slug, &id).await;
     let page = suite_run_page(&slug, &id);
     finish(&session, r, |_| "Suite run cancelled.".into(), &page, &page).await
 }
@@ -232,7 +229,7 @@ pub async fn create_suite(
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let r = suites::create(&state.stores, &ctx, &slug, &suite_input(pairs)).await;
+    let r = suites::create(&state.services.stores, &ctx, &slug, &suite_input(pairs)).await;
     let page = tests_page(&slug);
     finish(&session, r, |s| format!("Suite “{}” created with {}.", s.name, cases(s.case_ids.len())), &page, &page).await
 }
@@ -244,7 +241,7 @@ pub async fn update_suite(
     Path((slug, id)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let r = suites::update(&state.stores, &ctx, &slug, &id, &suite_input(pairs)).await;
+    let r = suites::update(&state.services.stores, &ctx, &slug, &id, &suite_input(pairs)).await;
     let page = tests_page(&slug);
     finish(&session, r, |s| format!("Suite “{}” saved.", s.name), &page, &page).await
 }
@@ -255,7 +252,7 @@ pub async fn delete_suite(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = suites::delete(&state.stores, &ctx, &slug, &id).await;
+    let r = suites::delete(&state.services.stores, &ctx, &slug, &id).await;
     let page = tests_page(&slug);
     finish(&session, r, |s| format!("Suite “{}” deleted.", s.name), &page, &page).await
 }
@@ -266,7 +263,7 @@ pub async fn run_suite(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = test_runs::start_suite_run(&state.stores, test_runs::Starter::Person { ctx: &ctx, slug: &slug }, &id).await;
+    let r = test_runs::start_suite_run(&state.services.stores, test_runs::Starter::Person { ctx: &ctx, slug: &slug }, &id).await;
     let to = r.as_ref().map(|(sr, _)| suite_run_page(&slug, &sr.id)).unwrap_or_default();
     finish(&session, r, |(_, runs)| format!("Suite run started: {} (approved ones only).", cases(runs.len())), &to, &tests_page(&slug))
         .await
@@ -278,7 +275,7 @@ pub async fn from_trace(
     Extension(ctx): Ctx,
     Path((slug, trace_id)): Path<(String, String)>,
 ) -> Response {
-    let r = test_generation::from_trace(&state.stores, &state.key_cipher, &ctx, &slug, &trace_id).await;
+    let r = test_generation::from_trace(&state.services.stores, &state.services.cipher, &ctx, &slug, &trace_id).await;
     let to = r.as_ref().map(|c| case_page(&slug, &c.id)).unwrap_or_default();
     let back = safe(format!("/projects/{slug}/traces/{trace_id}"));
     finish(&session, r, |c: TestCase| format!("Draft test case “{}” created from the trace.", c.name), &to, &back).await
@@ -290,7 +287,7 @@ pub async fn from_conversation(
     Extension(ctx): Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let r = test_generation::from_conversation(&state.stores, &state.key_cipher, &ctx, &slug, &id).await;
+    let r = test_generation::from_conversation(&state.services.stores, &state.services.cipher, &ctx, &slug, &id).await;
     let to = r.as_ref().map(|c| case_page(&slug, &c.id)).unwrap_or_default();
     // Back to the test cases: the playground page does not show messages.
     finish(&session, r, |c: TestCase| format!("Draft test case “{}” created from the conversation.", c.name), &to, &tests_page(&slug)).await
@@ -312,68 +309,23 @@ pub struct GenerateForm {
     target_system_prompt: String,
 }
 
-/// Ask the model with the (edited) prompt and save its proposals as drafts.
-async fn generate_drafts(state: &AppState, ctx: &services::RequestContext, slug: &str, f: &GenerateForm) -> ServiceResult<String> {
-    testcases::authorize_edit(&state.stores, ctx, slug).await?;
-    let prompt = f.prompt.trim();
-    if prompt.is_empty() || prompt.chars().count() > MAX_PROMPT_CHARS {
-        return Err(invalid(format!("the prompt has 1 to {MAX_PROMPT_CHARS} characters")));
-    }
-    let resolved = provider_keys::resolve(state.stores.primary.as_ref(), &state.key_cipher, ctx, slug, f.key_id.trim()).await?;
-    let model = match f.model.trim() {
-        "" => resolved.key.default_model.trim().to_owned(),
-        m => m.to_owned(),
-    };
-    if model.is_empty() {
-        return Err(invalid("choose a model: the provider key has no default model"));
-    }
-    let project_id = resolved.access.project.id.clone();
-    llm_calls::check_quota(state.stores.primary.as_ref(), state.stores.analytics.as_ref(), &project_id).await?;
-    let prices = state.ingest.prices(&state.prices).await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "price table unavailable; the generation call is not costed");
-        Arc::new(otlp::PriceTable::default())
-    });
-    let span = CallContext {
-        user_id: ctx.actor.as_ref().map(|a| a.user_id.clone()),
-        provider_key_id: Some(resolved.key.id.clone()),
-        max_inline_bytes: state.ingest.limits().max_attribute_value_bytes,
-        ..CallContext::new(&project_id, "test_generation")
-    };
-    let observer = Arc::new(SpanObserver::new(
-        span,
-        prices,
-        Arc::new(crate::ingest::PlatformSink { ingest: state.ingest.clone(), key_id: "elasticdash-test-generation" }),
-    ));
-    let provider = llm::build_provider(&resolved.config, observer).map_err(|e| invalid(format!("the provider key cannot be used: {e}")))?;
-    let request = llm::ChatRequest::new(model, vec![llm::Message::user(prompt.to_owned())]);
-    let reply = provider.chat(&request).await.map_err(|e| invalid(format!("the model did not answer: {e}")))?;
-    let target_model = match f.target_model.trim() {
-        "" => request.model.clone(),
-        m => m.to_owned(),
-    };
-    let target = Target::Model(ModelTarget {
-        provider_key_id: Some(f.target_key_id.trim().to_owned()).filter(|k| !k.is_empty()),
-        model: target_model,
-        system_prompt: f.target_system_prompt.replace("\r\n", "\n"),
-        temperature: None,
-        max_tokens: None,
-    });
-    let (saved, refused) =
-        test_generation::save_generated(&state.stores, &state.key_cipher, ctx, &resolved.access, &reply.content, &target).await?;
-    let mut message = match saved.len() {
+/// What the generation ended with, for the flash message.
+fn generated_message(g: &test_generation::Generated) -> String {
+    let mut message = match g.saved.len() {
         0 => "No draft was created.".to_owned(),
         n => format!(
             "Created {n} draft test case{}: {}.",
             if n == 1 { "" } else { "s" },
-            saved.iter().map(|c| format!("“{}”", c.name)).collect::<Vec<_>>().join(", ")
+            g.saved.iter().map(|c| format!("“{}”", c.name)).collect::<Vec<_>>().join(", ")
         ),
     };
-    if !refused.is_empty() {
+    if !g.refused.is_empty() {
         // A proposal without a name is refused as ": why".
-        let refused: Vec<String> = refused.iter().map(|r| if r.starts_with(": ") { format!("(unnamed){r}") } else { r.clone() }).collect();
+        let refused: Vec<String> =
+            g.refused.iter().map(|r| if r.starts_with(": ") { format!("(unnamed){r}") } else { r.clone() }).collect();
         message.push_str(&format!(" Refused {}: {}.", refused.len(), refused.join("; ")));
     }
-    Ok(message)
+    message
 }
 
 pub async fn generate(
@@ -383,7 +335,15 @@ pub async fn generate(
     Path(slug): Path<String>,
     Form(f): Form<GenerateForm>,
 ) -> Response {
-    let r = generate_drafts(&state, &ctx, &slug, &f).await;
+    let input = test_generation::GenerateInput {
+        prompt: f.prompt,
+        key_id: f.key_id,
+        model: f.model,
+        target_key_id: f.target_key_id,
+        target_model: f.target_model,
+        target_system_prompt: f.target_system_prompt,
+    };
+    let r = test_generation::generate(&state.services, &ctx, &slug, &input).await.map(|g| generated_message(&g));
     let drafts = safe(format!("/projects/{slug}/tests?status=draft&tag=ai-generated"));
     finish(&session, r, |m| m, &drafts, &safe(format!("/projects/{slug}/tests/generate"))).await
 }

@@ -1,12 +1,13 @@
 //! The account page's data.
 
 pub use domain::sessions::{AccountView, SessionView};
+use super::AppError;
 use leptos::prelude::*;
 
 /// The caller's profile and sessions. Sessions are named by opaque handles: a session token
 /// never leaves its own cookie.
 #[server(prefix = "/api")]
-pub async fn load_account() -> Result<AccountView, ServerFnError> {
+pub async fn load_account() -> Result<AccountView, AppError> {
     use super::support::*;
     let store = stores().primary;
     let dir = session_directory();
@@ -15,7 +16,7 @@ pub async fn load_account() -> Result<AccountView, ServerFnError> {
 
 /// Whether the first-run page should offer to create the first admin.
 #[server(prefix = "/api")]
-pub async fn first_run_needed() -> Result<bool, ServerFnError> {
+pub async fn first_run_needed() -> Result<bool, AppError> {
     use super::support::*;
     Ok(stores().primary.count_users().await.map_err(|e| fail(e.into()))? == 0)
 }

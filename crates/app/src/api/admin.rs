@@ -1,6 +1,7 @@
 //! Admin pages' data (the services check the admin role).
 
 use domain::{GlobalRole, PlanLimits};
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +116,7 @@ pub struct ChainStatus {
 }
 
 #[server(prefix = "/api")]
-pub async fn admin_users() -> Result<UsersView, ServerFnError> {
+pub async fn admin_users() -> Result<UsersView, AppError> {
     use super::support::*;
     let stores = stores();
     let store = stores.primary.as_ref();
@@ -147,7 +148,7 @@ pub async fn admin_users() -> Result<UsersView, ServerFnError> {
 }
 
 #[server(prefix = "/api")]
-pub async fn admin_plans() -> Result<Vec<PlanRow>, ServerFnError> {
+pub async fn admin_plans() -> Result<Vec<PlanRow>, AppError> {
     use super::support::*;
     let plans = services::plans::list(stores().primary.as_ref(), &request()).await.map_err(fail)?;
     Ok(plans.into_iter().map(|p| PlanRow { id: p.id, name: p.name, limits: p.limits, is_default: p.is_default }).collect())
@@ -155,7 +156,7 @@ pub async fn admin_plans() -> Result<Vec<PlanRow>, ServerFnError> {
 
 /// One page of the audit trail, newest first, filtered.
 #[server(prefix = "/api")]
-pub async fn audit_page(filter: AuditQuery, before: Option<i64>) -> Result<AuditView, ServerFnError> {
+pub async fn audit_page(filter: AuditQuery, before: Option<i64>) -> Result<AuditView, AppError> {
     use super::support::*;
     let filter = filter.to_filter().map_err(|m| fail(services::ServiceError::Invalid(m)))?;
     const PAGE: u32 = 50;
@@ -188,7 +189,7 @@ pub async fn audit_page(filter: AuditQuery, before: Option<i64>) -> Result<Audit
 
 /// Walk the whole hash chain.
 #[server(prefix = "/api")]
-pub async fn verify_audit_chain() -> Result<ChainStatus, ServerFnError> {
+pub async fn verify_audit_chain() -> Result<ChainStatus, AppError> {
     use super::support::*;
     let report = services::audit::verify(stores().primary.as_ref(), &request()).await.map_err(fail)?;
     Ok(ChainStatus { checked: report.checked, first_broken_seq: report.first_broken_seq, head_hash: report.head_hash })

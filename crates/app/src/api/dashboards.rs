@@ -6,6 +6,7 @@ use crate::api::traces::ProjectHead;
 use domain::ledger_dashboard::{
     groups, Kpi, LedgerDashboard, LedgerField, LedgerFilter, LedgerFilterValues, LedgerRecordPage, LedgerSort, LedgerSortColumn,
 };
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -147,7 +148,7 @@ pub fn kpi_groups(label: &str) -> &'static [&'static str] {
 
 /// The dashboard, or a drill-down page of its records, for the page's URL query.
 #[server(prefix = "/api")]
-pub async fn load_dashboard(slug: String, #[server(default)] query: String) -> Result<DashboardData, ServerFnError> {
+pub async fn load_dashboard(slug: String, #[server(default)] query: String) -> Result<DashboardData, AppError> {
     use super::support::*;
     let filter = LedgerFilter::from_query(&query).map_err(|e| fail(services::ServiceError::Invalid(e.to_string())))?;
     let params = DrillParams::from_query(&query);
@@ -182,7 +183,7 @@ mod server {
     use serde_json::{Map, Value};
 
     /// (id, name) of the project's datasets, by name.
-    pub async fn datasets(slug: &str) -> Result<Vec<(String, String)>, ServerFnError> {
+    pub async fn datasets(slug: &str) -> Result<Vec<(String, String)>, AppError> {
         use crate::api::support::*;
         let (_, listing) = services::datasets::list(&stores(), &request(), slug).await.map_err(fail)?;
         Ok(listing.into_iter().map(|l| (l.dataset.id, l.dataset.name)).collect())

@@ -5,6 +5,7 @@
 
 use crate::api::traces::ProjectHead;
 use domain::datasets::{Dataset, DatasetImport, DatasetListing};
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +85,7 @@ pub struct DatasetDetailView {
 
 /// The project's datasets with their newest import.
 #[server(prefix = "/api")]
-pub async fn load_datasets(slug: String) -> Result<DatasetsView, ServerFnError> {
+pub async fn load_datasets(slug: String) -> Result<DatasetsView, AppError> {
     use super::support::*;
     let (access, datasets) = services::datasets::list(&stores(), &request(), &slug).await.map_err(fail)?;
     Ok(DatasetsView { project: server::head(&access), can_write: access.role.allows(domain::ProjectRole::Editor), datasets })
@@ -93,7 +94,7 @@ pub async fn load_datasets(slug: String) -> Result<DatasetsView, ServerFnError> 
 /// One dataset, its imports, the mapping form of an import waiting for one and the first
 /// rejected rows of finished imports.
 #[server(prefix = "/api")]
-pub async fn load_dataset(slug: String, id: String) -> Result<DatasetDetailView, ServerFnError> {
+pub async fn load_dataset(slug: String, id: String) -> Result<DatasetDetailView, AppError> {
     use super::support::*;
     let stores = stores();
     let ctx = request();

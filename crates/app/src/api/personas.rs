@@ -1,6 +1,7 @@
 //! Server functions for personas (any member reads them).
 
 use domain::personas::Persona;
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +15,7 @@ pub struct PersonasView {
 }
 
 #[server(prefix = "/api")]
-pub async fn project_personas(slug: String) -> Result<PersonasView, ServerFnError> {
+pub async fn project_personas(slug: String) -> Result<PersonasView, AppError> {
     use super::support::*;
     let (access, personas) = services::personas::list_with_access(stores().primary.as_ref(), &request(), &slug).await.map_err(fail)?;
     Ok(PersonasView {

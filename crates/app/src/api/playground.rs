@@ -2,12 +2,13 @@
 //! itself streams from `POST /projects/{slug}/playground/chat` (src/http/playground.rs).
 
 use domain::playground::PlaygroundData;
+use super::AppError;
 use leptos::prelude::*;
 
 /// Keys, personas and saved conversations of a project (any member); `conversation` reopens
 /// one saved conversation.
 #[server(prefix = "/api")]
-pub async fn load_playground(slug: String, conversation: Option<String>) -> Result<PlaygroundData, ServerFnError> {
+pub async fn load_playground(slug: String, conversation: Option<String>) -> Result<PlaygroundData, AppError> {
     use super::support::*;
     use domain::playground::{KeyChoice, OpenConversation, PersonaChoice};
     use services::{authz, conversations, personas, provider_keys};
@@ -55,7 +56,7 @@ pub async fn load_playground(slug: String, conversation: Option<String>) -> Resu
 /// `domain::personas::ConversationInput`: nested turns travel more safely as one JSON value than
 /// as form fields. Returns the saved conversation's id.
 #[server(prefix = "/api")]
-pub async fn save_conversation(slug: String, conversation: String) -> Result<String, ServerFnError> {
+pub async fn save_conversation(slug: String, conversation: String) -> Result<String, AppError> {
     use super::support::*;
     let input: domain::personas::ConversationInput = serde_json::from_str(&conversation)
         .map_err(|e| fail(services::ServiceError::Invalid(format!("the conversation is not valid: {e}"))))?;

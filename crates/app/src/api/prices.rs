@@ -1,5 +1,6 @@
 //! Server functions of the model price table (admins; the service checks the role).
 
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ pub struct PriceRow {
 }
 
 #[server(prefix = "/api")]
-pub async fn admin_prices() -> Result<Vec<PriceRow>, ServerFnError> {
+pub async fn admin_prices() -> Result<Vec<PriceRow>, AppError> {
     use super::support::*;
     use services::prices::{format_usd, list};
     let rows = list(stores().primary.as_ref(), &request()).await.map_err(fail)?;

@@ -1,6 +1,7 @@
 //! Project pages' data.
 
 use domain::ProjectRole;
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +43,7 @@ pub struct ProjectView {
 
 /// The signed-in user's projects.
 #[server(prefix = "/api")]
-pub async fn my_projects() -> Result<Vec<ProjectRow>, ServerFnError> {
+pub async fn my_projects() -> Result<Vec<ProjectRow>, AppError> {
     use super::support::*;
     let list = services::projects::mine(stores().primary.as_ref(), &request()).await.map_err(fail)?;
     Ok(list
@@ -59,7 +60,7 @@ pub async fn my_projects() -> Result<Vec<ProjectRow>, ServerFnError> {
 
 /// One project with its members (and keys for owners).
 #[server(prefix = "/api")]
-pub async fn load_project(slug: String) -> Result<ProjectView, ServerFnError> {
+pub async fn load_project(slug: String) -> Result<ProjectView, AppError> {
     use super::support::*;
     let stores = stores();
     let ctx = request();

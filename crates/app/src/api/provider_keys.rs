@@ -1,6 +1,7 @@
 //! Server functions for provider keys: a project's page (any member) and the global defaults
 //! (admins). Keys never leave the server: rows carry the last 4 characters only.
 
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +46,7 @@ fn row(k: services::provider_keys::ProviderKeyView) -> ProviderKeyRow {
 }
 
 #[server(prefix = "/api")]
-pub async fn project_provider_keys(slug: String) -> Result<ProjectProvidersView, ServerFnError> {
+pub async fn project_provider_keys(slug: String) -> Result<ProjectProvidersView, AppError> {
     use super::support::*;
     let keys = services::provider_keys::for_project(stores().primary.as_ref(), &request(), &slug).await.map_err(fail)?;
     Ok(ProjectProvidersView {
@@ -58,7 +59,7 @@ pub async fn project_provider_keys(slug: String) -> Result<ProjectProvidersView,
 }
 
 #[server(prefix = "/api")]
-pub async fn global_provider_keys() -> Result<Vec<ProviderKeyRow>, ServerFnError> {
+pub async fn global_provider_keys() -> Result<Vec<ProviderKeyRow>, AppError> {
     use super::support::*;
     let keys = services::provider_keys::list_global(stores().primary.as_ref(), &request()).await.map_err(fail)?;
     Ok(keys.into_iter().map(row).collect())

@@ -1,5 +1,6 @@
 //! A project's trace retention (any member reads it; the settings form changes it).
 
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +13,7 @@ pub struct RetentionView {
 }
 
 #[server(prefix = "/api")]
-pub async fn project_retention(slug: String) -> Result<RetentionView, ServerFnError> {
+pub async fn project_retention(slug: String) -> Result<RetentionView, AppError> {
     use super::support::*;
     let (access, days) = services::retention::get(stores().primary.as_ref(), &request(), &slug).await.map_err(fail)?;
     Ok(RetentionView { days, can_edit: access.role == domain::ProjectRole::Owner })

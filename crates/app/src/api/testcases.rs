@@ -7,6 +7,7 @@ use domain::{
     playground::KeyChoice,
     testcases::{CaseComment, CaseStatus, RunStatus, Suite, SuiteRun, SuiteRunCounts, TestCase, TestRun},
 };
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -195,7 +196,7 @@ mod load {
 
 /// The case list (filtered), the suites, and what the create forms need.
 #[server(prefix = "/api")]
-pub async fn load_cases(slug: String, filter: CaseFilterParams) -> Result<CasesView, ServerFnError> {
+pub async fn load_cases(slug: String, filter: CaseFilterParams) -> Result<CasesView, AppError> {
     use super::support::*;
     use services::ports::testcases::CaseFilter;
     let (stores, ctx) = (stores(), request());
@@ -234,7 +235,7 @@ pub async fn load_cases(slug: String, filter: CaseFilterParams) -> Result<CasesV
 }
 
 #[server(prefix = "/api")]
-pub async fn load_case(slug: String, id: String) -> Result<CaseView, ServerFnError> {
+pub async fn load_case(slug: String, id: String) -> Result<CaseView, AppError> {
     use super::support::*;
     let (stores, ctx) = (stores(), request());
     let (access, case, comments) = services::testcases::get(&stores, &ctx, &slug, &id).await.map_err(fail)?;
@@ -254,7 +255,7 @@ pub async fn load_case(slug: String, id: String) -> Result<CaseView, ServerFnErr
 }
 
 #[server(prefix = "/api")]
-pub async fn load_run(slug: String, run_id: String) -> Result<RunView, ServerFnError> {
+pub async fn load_run(slug: String, run_id: String) -> Result<RunView, AppError> {
     use super::support::*;
     let (stores, ctx) = (stores(), request());
     let services::test_runs::RunDetails { access, run, case, people } =
@@ -263,7 +264,7 @@ pub async fn load_run(slug: String, run_id: String) -> Result<RunView, ServerFnE
 }
 
 #[server(prefix = "/api")]
-pub async fn load_suite_run(slug: String, id: String) -> Result<SuiteRunView, ServerFnError> {
+pub async fn load_suite_run(slug: String, id: String) -> Result<SuiteRunView, AppError> {
     use super::support::*;
     let (stores, ctx) = (stores(), request());
     let report = services::test_runs::suite_report(&stores, &ctx, &slug, &id).await.map_err(fail)?;
@@ -298,7 +299,7 @@ pub async fn load_suite_run(slug: String, id: String) -> Result<SuiteRunView, Se
 }
 
 #[server(prefix = "/api")]
-pub async fn load_comparison(slug: String, a: String, b: String) -> Result<CompareView, ServerFnError> {
+pub async fn load_comparison(slug: String, a: String, b: String) -> Result<CompareView, AppError> {
     use super::support::*;
     let (stores, ctx) = (stores(), request());
     if a.trim().is_empty() || b.trim().is_empty() {
@@ -310,7 +311,7 @@ pub async fn load_comparison(slug: String, a: String, b: String) -> Result<Compa
 
 /// The generation prompt and the keys to send it with (editors).
 #[server(prefix = "/api")]
-pub async fn load_generate(slug: String) -> Result<GenerateView, ServerFnError> {
+pub async fn load_generate(slug: String) -> Result<GenerateView, AppError> {
     use super::support::*;
     let (stores, ctx) = (stores(), request());
     let (access, prompt) = services::test_generation::generation_prompt(&stores, &ctx, &slug).await.map_err(fail)?;

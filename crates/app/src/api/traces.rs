@@ -2,8 +2,9 @@
 //! `services::trace_queries`) before reading anything, so calling these URLs directly gives
 //! exactly what the pages give: 401 signed out, 404 for a project you are not a member of.
 
+use super::AppError;
 use domain::{
-    traces::{MetricsRow, SessionSummary, SpanRow, TraceSummary},
+    traces::{FilterParams, MetricsRow, SessionSummary, SpanRow, TraceSummary},
     ProjectRole,
 };
 use leptos::prelude::*;
@@ -14,19 +15,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TraceParams {
-    pub range: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub name: Option<String>,
-    pub model: Option<String>,
-    pub status: Option<String>,
-    pub user: Option<String>,
-    pub session: Option<String>,
-    pub tag: Option<String>,
-    pub env: Option<String>,
-    pub min_latency_ms: Option<String>,
-    pub min_cost: Option<String>,
-    pub q: Option<String>,
+    /// The filters every explorer page shares.
+    #[serde(flatten)]
+    pub filter: FilterParams,
     /// Keyset cursor of the list (`<start_ns>-<trace_id>`).
     pub after: Option<String>,
     /// Analytics: `llm` (spans with a model, the default) or `all`.
@@ -54,19 +45,19 @@ impl TraceParams {
 
     fn slot(&mut self, key: &str) -> Option<&mut Option<String>> {
         Some(match key {
-            "range" => &mut self.range,
-            "from" => &mut self.from,
-            "to" => &mut self.to,
-            "name" => &mut self.name,
-            "model" => &mut self.model,
-            "status" => &mut self.status,
-            "user" => &mut self.user,
-            "session" => &mut self.session,
-            "tag" => &mut self.tag,
-            "env" => &mut self.env,
-            "min_latency_ms" => &mut self.min_latency_ms,
-            "min_cost" => &mut self.min_cost,
-            "q" => &mut self.q,
+            "range" => &mut self.filter.range,
+            "from" => &mut self.filter.from,
+            "to" => &mut self.filter.to,
+            "name" => &mut self.filter.name,
+            "model" => &mut self.filter.model,
+            "status" => &mut self.filter.status,
+            "user" => &mut self.filter.user,
+            "session" => &mut self.filter.session,
+            "tag" => &mut self.filter.tag,
+            "env" => &mut self.filter.env,
+            "min_latency_ms" => &mut self.filter.min_latency_ms,
+            "min_cost" => &mut self.filter.min_cost,
+            "q" => &mut self.filter.q,
             "after" => &mut self.after,
             "scope" => &mut self.scope,
             _ => return None,
@@ -76,19 +67,19 @@ impl TraceParams {
     /// A parameter's value; blank counts as absent.
     pub fn value(&self, key: &str) -> Option<&str> {
         match key {
-            "range" => self.range.as_deref(),
-            "from" => self.from.as_deref(),
-            "to" => self.to.as_deref(),
-            "name" => self.name.as_deref(),
-            "model" => self.model.as_deref(),
-            "status" => self.status.as_deref(),
-            "user" => self.user.as_deref(),
-            "session" => self.session.as_deref(),
-            "tag" => self.tag.as_deref(),
-            "env" => self.env.as_deref(),
-            "min_latency_ms" => self.min_latency_ms.as_deref(),
-            "min_cost" => self.min_cost.as_deref(),
-            "q" => self.q.as_deref(),
+            "range" => self.filter.range.as_deref(),
+            "from" => self.filter.from.as_deref(),
+            "to" => self.filter.to.as_deref(),
+            "name" => self.filter.name.as_deref(),
+            "model" => self.filter.model.as_deref(),
+            "status" => self.filter.status.as_deref(),
+            "user" => self.filter.user.as_deref(),
+            "session" => self.filter.session.as_deref(),
+            "tag" => self.filter.tag.as_deref(),
+            "env" => self.filter.env.as_deref(),
+            "min_latency_ms" => self.filter.min_latency_ms.as_deref(),
+            "min_cost" => self.filter.min_cost.as_deref(),
+            "q" => self.filter.q.as_deref(),
             "after" => self.after.as_deref(),
             "scope" => self.scope.as_deref(),
             _ => None,
@@ -118,25 +109,6 @@ impl TraceParams {
             String::new()
         } else {
             format!("?{}", pairs.join("&"))
-        }
-    }
-
-    #[cfg(feature = "ssr")]
-    fn filter_params(&self) -> services::trace_queries::FilterParams {
-        services::trace_queries::FilterParams {
-            range: self.range.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            name: self.name.clone(),
-            model: self.model.clone(),
-            status: self.status.clone(),
-            user: self.user.clone(),
-            session: self.session.clone(),
-            tag: self.tag.clone(),
-            env: self.env.clone(),
-            min_latency_ms: self.min_latency_ms.clone(),
-            min_cost: self.min_cost.clone(),
-            q: self.q.clone(),
         }
     }
 }
@@ -287,7 +259,7 @@ mod server {
     }
 
     pub fn filter(p: &TraceParams) -> Result<domain::traces::TraceFilter, services::ServiceError> {
-        tq::parse_filter(&p.filter_params(), now_ns())
+        tq::parse_filter(&p.filter, now_ns())
     }
 
     pub fn lines(spans: &[SpanRow]) -> (u64, u64, Vec<SpanLine>) {
@@ -323,7 +295,7 @@ mod server {
 
 /// One page of a project's traces, filtered as the URL says.
 #[server(prefix = "/api")]
-pub async fn load_traces(slug: String, #[server(default)] params: TraceParams) -> Result<TraceListData, ServerFnError> {
+pub async fn load_traces(slug: String, #[server(default)] params: TraceParams) -> Result<TraceListData, AppError> {
     use super::support::*;
     use services::trace_queries as tq;
     let f = server::filter(&params).map_err(fail)?;
@@ -335,7 +307,7 @@ pub async fn load_traces(slug: String, #[server(default)] params: TraceParams) -
 
 /// One trace: its span tree in display order and the selected span.
 #[server(prefix = "/api")]
-pub async fn load_trace(slug: String, trace_id: String, span: Option<String>) -> Result<TraceDetailData, ServerFnError> {
+pub async fn load_trace(slug: String, trace_id: String, span: Option<String>) -> Result<TraceDetailData, AppError> {
     use super::support::*;
     let (access, spans) = services::trace_queries::trace(&stores(), &request(), &slug, &trace_id).await.map_err(fail)?;
     let (start_ns, duration_ns, lines) = server::lines(&spans);
@@ -365,7 +337,7 @@ pub async fn load_trace(slug: String, trace_id: String, span: Option<String>) ->
 /// One span's details; `full` (`input` / `output`) loads that offloaded payload whole from the
 /// blob store.
 #[server(prefix = "/api")]
-pub async fn load_span(slug: String, trace_id: String, span_id: String, full: Option<String>) -> Result<SpanData, ServerFnError> {
+pub async fn load_span(slug: String, trace_id: String, span_id: String, full: Option<String>) -> Result<SpanData, AppError> {
     use super::support::*;
     use services::trace_queries as tq;
     let (stores, ctx) = (stores(), request());
@@ -384,7 +356,7 @@ pub async fn load_span(slug: String, trace_id: String, span_id: String, full: Op
 
 /// Sessions with activity in the range.
 #[server(prefix = "/api")]
-pub async fn load_sessions(slug: String, #[server(default)] params: TraceParams) -> Result<SessionListData, ServerFnError> {
+pub async fn load_sessions(slug: String, #[server(default)] params: TraceParams) -> Result<SessionListData, AppError> {
     use super::support::*;
     let f = server::filter(&params).map_err(fail)?;
     let range = server::range_view(&params, &f);
@@ -394,11 +366,11 @@ pub async fn load_sessions(slug: String, #[server(default)] params: TraceParams)
 
 /// A session's traces, oldest first (the range defaults to 30 days for a session).
 #[server(prefix = "/api")]
-pub async fn load_session(slug: String, session_id: String, #[server(default)] params: TraceParams) -> Result<SessionData, ServerFnError> {
+pub async fn load_session(slug: String, session_id: String, #[server(default)] params: TraceParams) -> Result<SessionData, AppError> {
     use super::support::*;
     let mut params = params;
     if params.value("range").is_none() && params.value("from").is_none() {
-        params.range = Some("30d".into());
+        params.filter.range = Some("30d".into());
     }
     let f = server::filter(&params).map_err(fail)?;
     let (access, traces) = services::trace_queries::session(&stores(), &request(), &slug, &session_id, f).await.map_err(fail)?;
@@ -407,7 +379,7 @@ pub async fn load_session(slug: String, session_id: String, #[server(default)] p
 
 /// The LLM analytics dashboard.
 #[server(prefix = "/api")]
-pub async fn load_analytics(slug: String, #[server(default)] params: TraceParams) -> Result<AnalyticsData, ServerFnError> {
+pub async fn load_analytics(slug: String, #[server(default)] params: TraceParams) -> Result<AnalyticsData, AppError> {
     use super::support::*;
     let f = server::filter(&params).map_err(fail)?;
     let range = server::range_view(&params, &f);

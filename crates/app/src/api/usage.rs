@@ -1,6 +1,7 @@
 //! The usage page's data: counts against the plan, and this month's metered
 //! usage as charts (built here, drawn by ECharts in the browser).
 
+use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +21,7 @@ pub struct UsagePageData {
 }
 
 #[server(prefix = "/api")]
-pub async fn load_usage() -> Result<UsagePageData, ServerFnError> {
+pub async fn load_usage() -> Result<UsagePageData, AppError> {
     use super::support::*;
     use domain::QuotaKind;
     let stores = stores();

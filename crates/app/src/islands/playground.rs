@@ -113,11 +113,8 @@ fn capitalise(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-fn error_text(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(m) => capitalise(m),
-        other => other.to_string(),
-    }
+fn error_text(e: &crate::api::AppError) -> String {
+    e.to_string()
 }
 
 #[island]

@@ -378,7 +378,7 @@ mod browser {
     enum Failure {
         /// No answer (connection dropped, server down).
         Network(String),
-        /// The API's `{code, message}` (or the status when the body is not that).
+        /// The API's error message (or the status when the body is not an API error).
         Api { status: u16, message: String },
     }
 
@@ -400,11 +400,6 @@ mod browser {
 
     fn js_message(e: &JsValue) -> String {
         js_sys::Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "network error".into())
-    }
-
-    #[derive(serde::Deserialize)]
-    struct ApiError {
-        message: String,
     }
 
     /// One call to the upload API, answered with the import.
@@ -434,7 +429,7 @@ mod browser {
                 .map_err(|e| Failure::Api { status: 200, message: format!("The server's answer was not understood: {e}") });
         }
         let status = response.status();
-        let message = serde_json::from_str::<ApiError>(&text).map(|e| e.message).unwrap_or_else(|_| {
+        let message = serde_json::from_str::<domain::api_error::ApiErrorBody>(&text).map(|e| e.error.message).unwrap_or_else(|_| {
             if status == 401 {
                 "Your session has ended: sign in again, then choose the file again to continue.".into()
             } else if text.trim().is_empty() || text.len() > 300 {

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 /// The stores' health; for admins with backends and a latency chart (rendered by vendored ECharts).
 #[server(prefix = "/api")]
-pub async fn status_overview() -> Result<(ReadinessReport, String), ServerFnError> {
+pub async fn status_overview() -> Result<(ReadinessReport, String), crate::api::AppError> {
     use crate::api::support::*;
     let report = services::readiness::report_for(&stores(), &request()).await;
     let chart = if report.detailed { crate::components::charts::latency_chart(&report) } else { String::new() };

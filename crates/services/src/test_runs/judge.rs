@@ -1,28 +1,22 @@
-//! The same-meaning judge: one LLM provider per run, resolved on first use.
+//! The same-meaning judge: one LLM connection per run, made on first use.
 
 use super::*;
 
 /// The judge's provider and model, or why there is none (a reason for the step).
 pub(super) type JudgeProvider = Result<(Arc<dyn LlmProvider>, String), String>;
 
-/// The same-meaning judge of one run: its provider is resolved once, on first use.
+/// The same-meaning judge of one run: its connection is made once, on first use.
 pub(super) struct Judge<'a> {
-    stores: &'a Stores,
     deps: &'a RunnerDeps,
     project_id: &'a str,
-    /// A model target's key and model.
-    preferred: Option<(&'a ProviderKeyRecord, &'a str)>,
+    /// A model target's key id and model.
+    preferred: Option<(&'a str, &'a str)>,
     ready: Option<JudgeProvider>,
 }
 
 impl<'a> Judge<'a> {
-    pub(super) fn new(
-        stores: &'a Stores,
-        deps: &'a RunnerDeps,
-        project_id: &'a str,
-        preferred: Option<(&'a ProviderKeyRecord, &'a str)>,
-    ) -> Self {
-        Judge { stores, deps, project_id, preferred, ready: None }
+    pub(super) fn new(deps: &'a RunnerDeps, project_id: &'a str, preferred: Option<(&'a str, &'a str)>) -> Self {
+        Judge { deps, project_id, preferred, ready: None }
     }
 
     /// `Err` for store errors only.
@@ -31,29 +25,15 @@ impl<'a> Judge<'a> {
             return Ok(ready.clone());
         }
         let (key, model) = match self.preferred {
-            Some((k, m)) => (Some(k.clone()), m.to_owned()),
-            None => match pick_key(self.stores, self.project_id, None).await? {
-                Some(k) => {
-                    let m = k.default_model.clone();
-                    (Some(k), m)
-                }
-                None => (None, String::new()),
-            },
+            Some((key_id, model)) => (KeyChoice::Id(key_id), model),
+            None => (KeyChoice::ProjectDefault, ""),
         };
-        let ready = match key {
-            None => Err("the project has no provider key to ask the judge with; add one under Settings → LLM providers".to_owned()),
-            Some(key) => match provider_config(&self.deps.cipher, &key) {
-                Err(e) => Err(e.to_string()),
-                Ok(config) => {
-                    let prices = prices(self.stores, self.deps).await;
-                    // The judge's calls are recorded in a trace of their own.
-                    let span = CallContext { provider_key_id: Some(key.id.clone()), ..CallContext::new(self.project_id, JUDGE_ORIGIN) };
-                    let observer = Arc::new(SpanObserver::new(span, prices, self.deps.sink.clone()));
-                    llm::build_provider(&with_timeout(config, self.deps.config.model_timeout), observer)
-                        .map(|p| (p, model))
-                        .map_err(|e| e.to_string())
-                }
-            },
+        // The judge's calls are recorded in a trace of their own.
+        let what = LlmUse { timeout: Some(self.deps.config.model_timeout), ..LlmUse::new(self.project_id, key, JUDGE_ORIGIN) };
+        let ready = match self.deps.llm.connect(what).await {
+            Ok(c) => c.model(model).map(|m| (c.provider.clone(), m)).map_err(|e| e.to_string()),
+            Err(ServiceError::Internal | ServiceError::Unavailable) => return Err("the store is unavailable".into()),
+            Err(e) => Err(e.to_string()),
         };
         self.ready = Some(ready.clone());
         Ok(ready)

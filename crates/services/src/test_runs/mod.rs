@@ -7,8 +7,8 @@
 //! Step results are written once, with the final status, replacing whatever a crashed attempt
 //! left: nothing is ever appended or counted twice. Suite counts are computed from the runs.
 //!
-//! - Model targets call the provider once per step (system prompt + the step's input); each call
-//!   becomes a span of the run's trace through a [`SpanSink`], as playground calls do.
+//! - Model targets call the provider once per step (system prompt + the step's input) through the
+//!   [`LlmGateway`]; each call becomes a span of the run's trace, as playground calls do.
 //! - HTTP targets get a W3C `traceparent` carrying the run's trace id; the runner then waits for
 //!   the application's LLM spans of that trace to arrive through OTLP ingestion and matches them
 //!   to the steps in order ([`checks::match_spans_to_steps`]).
@@ -21,10 +21,9 @@ use crate::{
     authz::{self, ProjectAccess},
     clock::now_ms,
     context::RequestContext,
-    llm_calls::{self, CallContext, SpanObserver, SpanSink},
-    ports::ProviderKeyRecord,
-    prices::PriceCache,
-    provider_keys::{self, KeyCipher},
+    llm_calls,
+    llm_gateway::{KeyChoice, LlmGateway, LlmUse},
+    provider_keys::KeyCipher,
     ServiceError, ServiceResult, StoreError, Stores,
 };
 use async_trait::async_trait;
@@ -39,7 +38,7 @@ use domain::{
     traces::SpanRow,
     ProjectRole,
 };
-use llm::{ApiKey, ChatRequest, LlmProvider, Message, ProviderConfig};
+use llm::{ChatRequest, LlmProvider, Message};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::{
@@ -160,25 +159,19 @@ impl ProjectLimiter {
 
 /// What [`execute`] needs besides the stores.
 pub struct RunnerDeps {
+    /// Decrypts the secret headers of HTTP targets.
     pub cipher: Arc<KeyCipher>,
-    /// Where the spans of the runner's own model calls go (the ingest path in the app).
-    pub sink: Arc<dyn SpanSink>,
-    pub prices: Arc<PriceCache>,
+    /// Model targets and the judge call through it.
+    pub llm: Arc<dyn LlmGateway>,
     pub caller: Arc<dyn TargetCaller>,
     pub config: RunnerConfig,
     limiter: ProjectLimiter,
 }
 
 impl RunnerDeps {
-    pub fn new(
-        cipher: Arc<KeyCipher>,
-        sink: Arc<dyn SpanSink>,
-        prices: Arc<PriceCache>,
-        caller: Arc<dyn TargetCaller>,
-        config: RunnerConfig,
-    ) -> RunnerDeps {
+    pub fn new(cipher: Arc<KeyCipher>, llm: Arc<dyn LlmGateway>, caller: Arc<dyn TargetCaller>, config: RunnerConfig) -> RunnerDeps {
         let limiter = ProjectLimiter { per_project: config.per_project, gates: Mutex::new(HashMap::new()) };
-        RunnerDeps { cipher, sink, prices, caller, config, limiter }
+        RunnerDeps { cipher, llm, caller, config, limiter }
     }
 }
 

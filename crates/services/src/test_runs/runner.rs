@@ -79,88 +79,35 @@ pub async fn execute(stores: &Stores, deps: &RunnerDeps, r: &RunRef, attempt: At
 /// `Err` only for store errors (worth a retry).
 pub(super) async fn run_case(stores: &Stores, deps: &RunnerDeps, run: &TestRun, case: &TestCase) -> Result<Outcome, String> {
     match &case.target {
-        Target::Model(target) => run_model(stores, deps, run, case, target).await,
+        Target::Model(target) => run_model(deps, run, case, target).await,
         Target::Http(target) => run_http(stores, deps, run, case, target).await,
     }
 }
 
-/// A provider key record ready to call, without a request context (the worker's own access).
-pub fn provider_config(cipher: &KeyCipher, record: &ProviderKeyRecord) -> ServiceResult<ProviderConfig> {
-    let vendor = provider_keys::parse_vendor(&record.vendor).map_err(|_| ServiceError::Internal)?;
-    let api_key = match &record.key_ciphertext {
-        Some(blob) => Some(ApiKey::new(cipher.decrypt(record.project_id.as_deref(), &record.id, blob).map_err(|_| {
-            invalid(format!("the provider key “{}” cannot be decrypted with this server's master key; enter the key again", record.name))
-        })?)),
-        None => None,
-    };
-    let mut config = ProviderConfig::new(vendor, api_key);
-    config.base_url = record.base_url.clone();
-    Ok(config)
-}
-
-/// The key a model target names, or the project's first usable key (its own, then the global
-/// defaults). `Ok(None)` when there is none.
-pub(super) async fn pick_key(stores: &Stores, project_id: &str, key_id: Option<&str>) -> Result<Option<ProviderKeyRecord>, String> {
-    let store = stores.primary.as_ref();
-    if let Some(id) = key_id {
-        return provider_keys::usable_by_project(store, project_id, id).await.map_err(|e| e.to_string());
-    }
-    let own = store.list_provider_keys(Some(project_id)).await.map_err(|e| e.to_string())?;
-    if let Some(k) = own.into_iter().next() {
-        return Ok(Some(k));
-    }
-    Ok(store.list_provider_keys(None).await.map_err(|e| e.to_string())?.into_iter().next())
-}
-
-pub(super) fn random_span_id() -> String {
-    format!("{:016x}", rand::random::<u64>().max(1))
-}
-
-pub(super) async fn prices(stores: &Stores, deps: &RunnerDeps) -> Arc<otlp::PriceTable> {
-    match deps.prices.table(stores.primary.as_ref()).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::warn!(error = %e, "price table unavailable; test-run calls are not costed");
-            Arc::new(otlp::PriceTable::default())
-        }
-    }
-}
-
-pub(super) fn with_timeout(mut config: ProviderConfig, timeout: Duration) -> ProviderConfig {
-    config.timeout = timeout;
-    config
-}
-
-pub(super) async fn run_model(
-    stores: &Stores,
-    deps: &RunnerDeps,
-    run: &TestRun,
-    case: &TestCase,
-    target: &ModelTarget,
-) -> Result<Outcome, String> {
+pub(super) async fn run_model(deps: &RunnerDeps, run: &TestRun, case: &TestCase, target: &ModelTarget) -> Result<Outcome, String> {
     let params = json!({"temperature": target.temperature, "max_tokens": target.max_tokens});
     let fingerprint = Some(checks::prompt_fingerprint(&target.system_prompt, &target.model, &params));
-    let Some(key) = pick_key(stores, &run.project_id, target.provider_key_id.as_deref()).await? else {
-        let why = match &target.provider_key_id {
-            Some(_) => "the provider key of this test case no longer exists",
-            None => "the project has no provider key: add one under Settings → LLM providers",
-        };
-        return Ok(Outcome { fingerprint, ..Outcome::broken(&case.steps, why.into()) });
+    let key = match &target.provider_key_id {
+        Some(id) => KeyChoice::Id(id),
+        None => KeyChoice::ProjectDefault,
     };
-    let config = match provider_config(&deps.cipher, &key) {
-        Ok(c) => with_timeout(c, deps.config.model_timeout),
+    let what = LlmUse {
+        trace_id: Some(run.trace_id.clone()),
+        timeout: Some(deps.config.model_timeout),
+        ..LlmUse::new(&run.project_id, key, SPAN_ORIGIN)
+    };
+    let connection = match deps.llm.connect(what).await {
+        Ok(c) => c,
+        Err(ServiceError::NotFound(_)) => {
+            let why = "the provider key of this test case no longer exists".to_owned();
+            return Ok(Outcome { fingerprint, ..Outcome::broken(&case.steps, why) });
+        }
+        Err(e @ (ServiceError::Internal | ServiceError::Unavailable)) => return Err(e.to_string()),
         Err(e) => return Ok(Outcome { fingerprint, ..Outcome::broken(&case.steps, e.to_string()) }),
     };
-    let prices = prices(stores, deps).await;
+    let prices = connection.prices.clone();
     let mut observed = Vec::with_capacity(case.steps.len());
     for step in &case.steps {
-        let span = CallContext {
-            trace_id: run.trace_id.clone(),
-            span_id: random_span_id(),
-            provider_key_id: Some(key.id.clone()),
-            ..CallContext::new(&run.project_id, SPAN_ORIGIN)
-        };
-        let observer = Arc::new(SpanObserver::new(span, prices.clone(), deps.sink.clone()));
         let model = step.model.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| target.model.clone());
         let mut messages = Vec::with_capacity(2);
         if !target.system_prompt.trim().is_empty() {
@@ -172,10 +119,7 @@ pub(super) async fn run_model(
             max_tokens: target.max_tokens,
             ..ChatRequest::new(model, messages)
         };
-        let reply = match llm::build_provider(&config, observer) {
-            Ok(provider) => provider.chat(&request).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
+        let reply = connection.provider.chat(&request).await.map_err(|e| e.to_string());
         observed.push(reply.map(|r| {
             let tokens = r.usage.map(|u| u64::from(u.input_tokens) + u64::from(u.output_tokens));
             let cost =
@@ -195,7 +139,7 @@ pub(super) async fn run_model(
             }
         }));
     }
-    let mut judge = Judge::new(stores, deps, &run.project_id, Some((&key, &target.model)));
+    let mut judge = Judge::new(deps, &run.project_id, Some((&connection.key.id, &target.model)));
     let mut steps = Vec::with_capacity(case.steps.len());
     for (i, (step, seen)) in case.steps.iter().zip(observed).enumerate() {
         let result = match seen {
@@ -227,7 +171,8 @@ pub(super) async fn run_http(
         Err(ServiceError::Invalid(m)) => return Ok(Outcome::broken(&case.steps, m)),
         Err(e) => return Err(e.to_string()),
     };
-    let parent = TraceParent::from_hex(&run.trace_id, &random_span_id()).map_err(|e| format!("bad trace id {}: {e}", run.trace_id))?;
+    let parent =
+        TraceParent::from_hex(&run.trace_id, &llm_calls::new_span_id()).map_err(|e| format!("bad trace id {}: {e}", run.trace_id))?;
     let mut headers: Vec<(String, String)> =
         target.headers.iter().chain(&secrets).filter(|(n, _)| !n.eq_ignore_ascii_case("traceparent")).cloned().collect();
     headers.push(("traceparent".into(), parent.to_header()));
@@ -253,7 +198,7 @@ pub(super) async fn run_http(
     });
     let observed: Vec<Observation> = calls.into_iter().map(|(o, _)| o).collect();
     let matched = checks::match_spans_to_steps(&case.steps, &observed);
-    let mut judge = Judge::new(stores, deps, &run.project_id, None);
+    let mut judge = Judge::new(deps, &run.project_id, None);
     let mut steps = Vec::with_capacity(case.steps.len());
     for (i, (step, m)) in case.steps.iter().zip(matched).enumerate() {
         let result = match m {

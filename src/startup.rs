@@ -11,9 +11,11 @@ use axum::{extract::FromRef, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use services::{
-    ports::{AnalyticsStore, BlobStore, PrimaryStore, SessionDirectory},
+    llm_calls::SpanSink,
+    llm_gateway::ProviderGateway,
+    ports::{AnalyticsStore, BlobStore, PrimaryStore},
     provider_keys::KeyCipher,
-    StoreError, Stores,
+    AppServices, StoreError, Stores,
 };
 use std::{
     net::SocketAddr,
@@ -27,20 +29,13 @@ use tokio::net::TcpListener;
 #[derive(Clone)]
 pub struct AppState {
     pub leptos: LeptosOptions,
-    pub stores: Stores,
+    /// What use cases need (also the Leptos context of server functions).
+    pub services: AppServices,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
-    pub key_cache: Arc<services::api_keys::KeyCache>,
     pub rate_limiter: Arc<http::rate_limit::RateLimiter>,
-    pub mailer: Arc<dyn services::ports::Mailer>,
-    /// The model price table ingestion prices spans with (edits invalidate it).
-    pub prices: Arc<services::prices::PriceCache>,
     /// Trace ingestion: quota gate, limits and the write queue.
     pub ingest: Arc<crate::ingest::Ingest>,
-    /// Encrypts and decrypts stored provider keys (also a Leptos context, next to the stores).
-    pub key_cipher: Arc<KeyCipher>,
-    /// People's signed-in sessions (also a Leptos context).
-    pub sessions: Arc<dyn SessionDirectory>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -224,15 +219,10 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
 /// The whole HTTP application.
 pub fn build_app(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let stores = state.stores.clone();
-    let key_cipher = state.key_cipher.clone();
-    let sessions = state.sessions.clone();
+    let services = state.services.clone();
     let leptos = state.leptos.clone();
-    let provide_stores = move || {
-        provide_context(stores.clone());
-        provide_context(key_cipher.clone());
-        provide_context(sessions.clone());
-    };
+    // Server functions and pages reach use cases through this one context.
+    let provide_stores = move || provide_context(services.clone());
     let bounds = http::Bounds::of(&state.settings);
     let pages = http::session_routes()
         .into_router()
@@ -246,16 +236,22 @@ pub fn build_app(state: AppState) -> Router {
         body_limit_bytes: http::test_runs_api::BODY_LIMIT_BYTES,
         timeout: bounds.timeout.max(Duration::from_secs(http::test_runs_api::MAX_WAIT_SECS + 10)),
     };
+    let kb_upload = http::Bounds { body_limit_bytes: http::kb::UPLOAD_LIMIT_BYTES, timeout: uploads.timeout };
+    let kb_api = http::Bounds { body_limit_bytes: http::kb_api::BODY_LIMIT_BYTES, ..bounds };
+    let mcp = http::Bounds { body_limit_bytes: http::mcp::BODY_LIMIT_BYTES, ..bounds };
     http::wrap(with_sessions(pages, &state), &state, bounds)
         .merge(http::wrap(with_sessions(http::datasets::routes().into_router(), &state), &state, uploads))
         .merge(http::wrap(http::otlp::routes().into_router().with_state(state.clone()), &state, ingest))
         .merge(http::wrap(http::test_runs_api::routes().into_router().with_state(state.clone()), &state, ci))
+        .merge(http::wrap(with_sessions(http::kb::upload_routes().into_router(), &state), &state, kb_upload))
+        .merge(http::wrap(http::kb_api::routes().into_router().with_state(state.clone()), &state, kb_api))
+        .merge(http::wrap(http::mcp::routes().into_router().with_state(state.clone()), &state, mcp))
 }
 
 /// Cookie-session middleware. Layers wrap what is above them: the routes see the user, loaded from
 /// the session, only after the CSRF check.
 fn with_sessions(router: Router<AppState>, state: &AppState) -> Router {
-    let sessions = PrimarySessionStore::layer(state.stores.primary.clone(), &state.settings);
+    let sessions = PrimarySessionStore::layer(state.services.stores.primary.clone(), &state.settings);
     router
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::rate_limit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::auth::load_user))
@@ -271,6 +267,8 @@ pub struct Server {
     worker: Option<Worker>,
     pub addr: SocketAddr,
     pub stores: Stores,
+    /// What the server's use cases run with (tests register job handlers on it).
+    pub services: AppServices,
     grace: Duration,
     /// How often to enqueue trace expiry (`None`: never).
     expiry_every: Option<Duration>,
@@ -289,18 +287,35 @@ impl Server {
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.server.addr, source })?;
         let key_cipher = Arc::new(open_key_cipher(&settings)?);
         tracing::info!(fingerprint = %key_cipher.fingerprint(), "provider keys are encrypted under this master key");
+        let ingest = Arc::new(crate::ingest::Ingest::start(stores.clone(), &settings.ingest));
+        // The platform's own LLM calls become spans through the same path as SDK spans.
+        let spans: Arc<dyn SpanSink> = Arc::new(crate::ingest::PlatformSink { ingest: ingest.clone(), key_id: "elasticdash-llm" });
+        let prices = Arc::new(services::prices::PriceCache::new(Duration::from_secs(60)));
+        let llm = Arc::new(ProviderGateway::new(
+            stores.clone(),
+            key_cipher.clone(),
+            prices.clone(),
+            spans.clone(),
+            ingest.limits().max_attribute_value_bytes,
+        ));
+        let services = AppServices {
+            stores: stores.clone(),
+            cipher: key_cipher,
+            prices,
+            llm,
+            spans,
+            mailer: Arc::new(mail::SmtpMailer::new(settings.mail.smtp_url.expose(), &settings.mail.from).map_err(StartupError::Mail)?),
+            sessions: Arc::new(PrimarySessionStore::new(stores.primary.clone())),
+            api_keys: Arc::new(services::api_keys::KeyCache::new(Duration::from_secs(60))),
+            kb_indexes: Arc::default(),
+        };
         let state = AppState {
             leptos: leptos_options(&settings, addr),
-            stores: stores.clone(),
+            services: services.clone(),
             metrics: Arc::new(Metrics::default()),
             settings: Arc::new(settings.clone()),
-            key_cache: Arc::new(services::api_keys::KeyCache::new(Duration::from_secs(60))),
             rate_limiter: Arc::new(http::rate_limit::RateLimiter::new(&settings.rate_limits)),
-            mailer: Arc::new(mail::SmtpMailer::new(settings.mail.smtp_url.expose(), &settings.mail.from).map_err(StartupError::Mail)?),
-            prices: Arc::new(services::prices::PriceCache::new(Duration::from_secs(60))),
-            ingest: Arc::new(crate::ingest::Ingest::start(stores.clone(), &settings.ingest)),
-            key_cipher,
-            sessions: Arc::new(PrimarySessionStore::new(stores.primary.clone())),
+            ingest,
         };
         let worker = settings.worker.enabled.then(|| Worker::new(stores.primary.clone(), &settings.worker));
         let expire = crate::worker::retention::ExpireTraces { stores: stores.clone(), default_days: settings.retention.default_days };
@@ -308,15 +323,11 @@ impl Server {
             w.register(services::retention::EXPIRE_JOB, Arc::new(expire))
                 .register(services::datasets::ANALYSE_JOB, Arc::new(crate::worker::datasets::AnalyseUpload(stores.clone())))
                 .register(services::datasets::IMPORT_JOB, Arc::new(crate::worker::datasets::ImportUpload(stores.clone())))
+                .register(services::kb::imports::PARSE_JOB, Arc::new(crate::worker::kb::ParseImport(stores.clone())))
+                .register(services::kb::search::INDEX_JOB, Arc::new(crate::worker::kb::BuildIndex(stores.clone())))
                 .register(
                     services::test_runs::EXECUTE_JOB,
-                    Arc::new(crate::worker::test_runs::ExecuteRun::new(
-                        stores.clone(),
-                        state.key_cipher.clone(),
-                        state.ingest.clone(),
-                        state.prices.clone(),
-                        services::test_runs::RunnerConfig::default(),
-                    )),
+                    Arc::new(crate::worker::test_runs::ExecuteRun::new(&services, services::test_runs::RunnerConfig::default())),
                 )
         });
         Ok(Server {
@@ -325,6 +336,7 @@ impl Server {
             worker,
             addr,
             stores,
+            services,
             grace: Duration::from_secs(settings.server.shutdown_grace_secs),
             // The server that runs jobs also schedules the expiry job.
             expiry_every: (settings.worker.enabled && settings.retention.check_interval_secs > 0)

@@ -1,6 +1,7 @@
 //! HTTP concerns outside Leptos: health and metrics endpoints, and the
 //! middleware stack every request goes through.
 
+pub mod api_error;
 pub mod api_key;
 pub mod audit_export;
 pub mod auth;
@@ -9,6 +10,9 @@ pub mod datasets;
 pub mod forms;
 pub mod health;
 pub mod ingest_api;
+pub mod kb;
+pub mod kb_api;
+pub mod mcp;
 pub mod ledger_export;
 pub mod metrics;
 pub mod openapi;
@@ -47,12 +51,13 @@ pub fn session_routes() -> Routes {
         .merge(playground::routes())
         .merge(audit_export::routes())
         .merge(ledger_export::routes())
+        .merge(kb::routes())
 }
 
 /// Every HTTP route outside Leptos' pages and server functions, grouped as `startup::build_app`
 /// serves them. The access-matrix test checks each one has an access rule.
 pub fn route_table() -> Vec<Route> {
-    [session_routes(), datasets::routes(), otlp::routes(), test_runs_api::routes()].iter().flat_map(|r| r.table().to_vec()).collect()
+    [session_routes(), datasets::routes(), kb::upload_routes(), otlp::routes(), test_runs_api::routes(), kb_api::routes(), mcp::routes()].iter().flat_map(|r| r.table().to_vec()).collect()
 }
 
 /// How big and how long a request may be. One limit for every extractor: axum's own 2 MiB default

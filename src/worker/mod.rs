@@ -4,6 +4,7 @@
 //! shutdown it stops the current job and hands its lease back.
 
 pub mod datasets;
+pub mod kb;
 pub mod retention;
 pub mod test_runs;
 
@@ -150,4 +151,10 @@ mod tests {
         assert_eq!(super::retry_delay_ms(3), 4000);
         assert_eq!(super::retry_delay_ms(40), 300_000);
     }
+}
+
+/// A job's payload as `T`, and which attempt this is.
+pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &LeasedJob) -> Result<(T, domain::jobs::Attempt), String> {
+    let r: T = serde_json::from_value(job.payload.clone()).map_err(|e| format!("bad job payload: {e}"))?;
+    Ok((r, domain::jobs::Attempt { number: job.attempt, max: job.max_attempts }))
 }

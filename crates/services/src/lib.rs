@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod app_services;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -13,11 +14,14 @@ pub mod conversations;
 pub mod dataset_import;
 pub mod datasets;
 pub mod error;
+pub mod kb;
 pub mod ledger_dashboard;
 pub mod llm_calls;
+pub mod llm_gateway;
 pub mod password_reset;
 pub mod passwords;
 pub mod personas;
+pub mod playground;
 pub mod plans;
 pub mod ports;
 pub mod prices;
@@ -38,6 +42,7 @@ pub mod trace_queries;
 pub mod usage;
 pub mod users;
 
+pub use app_services::AppServices;
 pub use context::{Actor, RequestContext};
 pub use error::StoreError;
 /// The spreadsheet parser, for callers that name its types (mappings, settings).

@@ -49,3 +49,4 @@ store_sql::impl_price_repos!(PostgresPrimaryStore);
 store_sql::impl_llm_config_repos!(PostgresPrimaryStore);
 store_sql::impl_dataset_repo!(PostgresPrimaryStore);
 store_sql::impl_testcase_repo!(PostgresPrimaryStore);
+store_sql::impl_kb_repo!(PostgresPrimaryStore, store_sql::primary::POSTGRES);

@@ -7,6 +7,7 @@ use sqlx::error::ErrorKind;
 
 pub mod accounts;
 pub mod datasets;
+pub mod kb;
 pub mod llm_config;
 pub mod prices;
 pub mod primary;

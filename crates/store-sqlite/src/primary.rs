@@ -33,3 +33,4 @@ store_sql::impl_price_repos!(SqlitePrimaryStore);
 store_sql::impl_llm_config_repos!(SqlitePrimaryStore);
 store_sql::impl_dataset_repo!(SqlitePrimaryStore);
 store_sql::impl_testcase_repo!(SqlitePrimaryStore);
+store_sql::impl_kb_repo!(SqlitePrimaryStore, store_sql::primary::SQLITE);

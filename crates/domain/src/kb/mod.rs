@@ -4,6 +4,7 @@ pub mod diff;
 pub mod draft;
 pub mod entry;
 pub mod error;
+pub mod jobs;
 pub mod release;
 
 pub use diff::{diff_entries, diff_entry, diff_release_entries, EntryChange, FieldChange, KbDiff};
@@ -13,4 +14,5 @@ pub use entry::{
     RequestBody, ResponseSpec, Table,
 };
 pub use error::KbRuleError;
-pub use release::{content_hash, publish, rollback, Release, ReleaseEntry};
+pub use jobs::{ImportFormat, ImportStatus, IndexStatus, KbImport, KbIndexRecord};
+pub use release::{content_hash, publish, rollback, KbSettings, Release, ReleaseEntry, ReleaseHeader};

@@ -37,6 +37,28 @@ impl ReleaseEntry {
     }
 }
 
+/// A release without its entries, for lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseHeader {
+    pub project_id: String,
+    pub number: u64,
+    pub created_by: String,
+    /// The creator's e-mail while the account exists.
+    pub created_by_email: Option<String>,
+    pub created_at_ms: i64,
+    pub summary: String,
+    pub rolled_back_to: Option<u64>,
+    pub api_operations: u64,
+    pub tables: u64,
+}
+
+/// A project's review rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KbSettings {
+    /// Approvals need someone other than the draft's author.
+    pub require_other_approver: bool,
+}
+
 /// A numbered snapshot of a project's knowledge base.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Release {

@@ -26,6 +26,7 @@ pub trait PrimaryStore:
     + super::llm_config::ConversationRepo
     + super::datasets::DatasetRepo
     + super::testcases::TestCaseRepo
+    + super::kb::KbRepo
     + Send
     + Sync
 {

@@ -7,11 +7,12 @@
 //! Projects, API keys and plans are in [`accounts`], the audit log in
 //! [`audit`], password-reset tokens in [`password_resets`], model prices and trace
 //! retention in [`prices`], provider keys, personas and conversations in [`llm_config`], test
-//! cases, suites and runs in [`testcases`].
+//! cases, suites and runs in [`testcases`], the knowledge base in [`kb`].
 
 mod accounts;
 mod audit;
 mod datasets;
+mod kb;
 mod llm_config;
 mod password_resets;
 mod prices;
@@ -20,6 +21,7 @@ mod testcases;
 pub use accounts::*;
 pub use audit::*;
 pub use datasets::*;
+pub use kb::*;
 pub use llm_config::*;
 pub use password_resets::*;
 pub use prices::*;
@@ -110,6 +112,17 @@ macro_rules! primary_contract_tests {
             testcases_runs_are_compare_and_set_and_listed_newest_first,
             testcases_suite_run_counts_come_from_the_runs,
             testcases_deleting_a_case_removes_its_comments_and_runs,
+            kb_settings_default_until_saved,
+            kb_drafts_are_stored_and_edited_under_an_optimistic_version,
+            kb_drafts_are_filtered_paged_and_inserted_in_bulk,
+            kb_releases_are_published_in_order_and_atomically,
+            kb_concurrent_publishes_of_one_number_have_one_winner,
+            kb_unchanged_entries_are_shared_between_releases,
+            kb_release_entries_are_filtered_paged_and_counted,
+            kb_ten_thousand_entries_publish_and_read_back,
+            kb_imports_are_compare_and_set_and_listed_newest_first,
+            kb_index_records_are_put_replaced_and_read,
+            kb_deleting_a_project_removes_its_knowledge_base,
         );
         $crate::primary_contract_tests!(@raw_cases $make;
             edited_audit_row_breaks_the_chain,

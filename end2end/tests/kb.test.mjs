@@ -1,0 +1,137 @@
+// Knowledge base end to end, as a team would use it: an OpenAPI document uploaded on the import
+// page, its preview turned into drafts, drafts submitted and published as release 1, the entry
+// read as a schema tree, searched on the search page once the index job has built it, a deletion
+// published as release 2, rolled back (release 3), and the release searched by an agent through
+// the MCP server with a `read` API key made on the project's settings page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { MODE, createProject, ensureAdmin, ensureResultsDir, flashText, hex, launchBrowser, newContext, poll, press, submitForm, url, waitForServer, watchPage } from './support.mjs';
+
+const TIMEOUT = { timeout: 240_000 };
+const SLUG = `kb-${hex(4)}`;
+
+let browser;
+let shots;
+before(async () => {
+  await waitForServer();
+  browser = await launchBrowser();
+  shots = await ensureResultsDir();
+});
+after(async () => browser?.close());
+
+/** A small shop API: 12 operations over orders, refunds and customers, one recursive schema. */
+function spec() {
+  const paths = {};
+  for (const resource of ['orders', 'customers', 'invoices', 'shipments']) {
+    paths[`/${resource}`] = {
+      get: { summary: `List ${resource}`, tags: [resource], parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', maximum: 100 } }], responses: { 200: { description: 'A page', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Item' } } } } } } },
+      post: { summary: `Create one of the ${resource}`, tags: [resource], requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } }, responses: { 201: { description: 'Created' } } },
+    };
+    paths[`/${resource}/{id}`] = {
+      delete: { summary: `Delete one of the ${resource}`, tags: [resource], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'Deleted' } } },
+    };
+  }
+  paths['/orders/{id}/refund'].post = undefined;
+  paths['/orders/{id}/refund'] = {
+    post: { summary: 'Refund an order', description: 'Sends the money back to the card the customer paid with.', tags: ['payments'], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 202: { description: 'Refund started' } } },
+  };
+  return JSON.stringify({
+    openapi: '3.0.3',
+    info: { title: 'Shop', version: '1' },
+    paths,
+    components: { schemas: { Item: { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'Identifier' }, total: { type: 'number' }, children: { type: 'array', items: { $ref: '#/components/schemas/Item' } } } } } },
+  }, null, 2);
+}
+
+/** Submits every open draft of the "mine" list, then publishes them all as the owner. */
+async function submitAndPublish(p, summary) {
+  await p.goto(url(`/projects/${SLUG}/kb/drafts?list=mine`));
+  while (await p.locator('[data-testid=submit-draft]').count()) {
+    await press(p, '[data-testid=submit-draft] >> nth=0');
+  }
+  await p.goto(url(`/projects/${SLUG}/kb/drafts?list=review`));
+  for (const box of await p.locator('[data-testid=publish-check]').all()) await box.check();
+  await p.fill('form[data-testid=kb-publish-form] [name=summary]', summary);
+  return submitForm(p, 'form[data-testid=kb-publish-form]');
+}
+
+test('knowledge base: import, review, publish, read, search, roll back, MCP', TIMEOUT, async () => {
+  const context = await newContext(browser, { viewport: { width: 1400, height: 900 } });
+  const p = await context.newPage();
+  const problems = watchPage(p);
+  await ensureAdmin(p);
+  await createProject(p, { name: 'Shop API', slug: SLUG });
+
+  // Import: the preview lists every operation as new.
+  await p.goto(url(`/projects/${SLUG}/kb/imports`));
+  await p.selectOption('form[data-testid=kb-upload-form] select[name=format]', 'openapi');
+  await p.setInputFiles('form[data-testid=kb-upload-form] input[type=file]', { name: 'shop.json', mimeType: 'application/json', buffer: Buffer.from(spec()) });
+  await submitForm(p, 'form[data-testid=kb-upload-form]');
+  await poll(async () => (await p.locator('[data-testid=kb-import-counts]').count()) > 0 || (await p.reload(), false), {
+    timeoutMs: 60_000,
+    describe: async () => (await p.locator('[data-testid=import-status]').first().innerText().catch(() => '?')),
+  });
+  assert.equal((await p.locator('[data-testid=count-new]').innerText()).match(/\d+/)?.[0], '13');
+  await p.screenshot({ path: join(shots, `kb-import-preview-${MODE}.png`), fullPage: true });
+  assert.match(await submitForm(p, 'form[data-testid=kb-apply-form]'), /13 drafts?/i);
+
+  // Review and publish: release 1 holds the 13 operations.
+  assert.match(await submitAndPublish(p, 'Shop API from its OpenAPI file'), /Release 1/);
+  await p.goto(url(`/projects/${SLUG}/kb`));
+  assert.equal(await p.locator('[data-testid=kb-entry-row]').count(), 13);
+  await p.screenshot({ path: join(shots, `kb-entries-${MODE}.png`), fullPage: true });
+  await Promise.all([p.waitForNavigation(), p.locator('[data-testid=kb-entry-link]', { hasText: '/orders/{id}/refund' }).first().click()]);
+  assert.match(await p.locator('h1').innerText(), /refund/i);
+  await p.goto(url(`/projects/${SLUG}/kb/entry?kind=api_operation&key=${encodeURIComponent('POST /orders')}`));
+  assert.ok((await p.locator('[data-testid=schema-property]').count()) >= 3, 'the request body as a schema tree');
+  await p.screenshot({ path: join(shots, `kb-entry-${MODE}.png`), fullPage: true });
+
+  // Search, once the index job has built release 1's index.
+  await p.goto(url(`/projects/${SLUG}/kb/search?q=${encodeURIComponent('give the customer their money back')}`));
+  await poll(async () => (await p.locator('[data-testid=kb-hit]').count()) > 0 || (await p.reload(), false), { timeoutMs: 60_000 });
+  assert.match(await p.locator('[data-testid=kb-hit]').first().innerText(), /refund/i);
+  assert.match(await p.locator('[data-testid=kb-answered-by]').innerText(), /1/);
+  await p.screenshot({ path: join(shots, `kb-search-${MODE}.png`), fullPage: true });
+
+  // A deletion as release 2, then a rollback to release 1 (release 3).
+  await p.goto(url(`/projects/${SLUG}/kb/entry?kind=api_operation&key=${encodeURIComponent('DELETE /shipments/{id}')}`));
+  await press(p, '[data-testid=delete-as-draft] button[type=submit]');
+  assert.match(await submitAndPublish(p, 'Shipments are not deleted any more'), /Release 2/);
+  await p.goto(url(`/projects/${SLUG}/kb/releases`));
+  assert.equal(await p.locator('[data-testid=kb-release-row]').count(), 2);
+  await p.goto(url(`/projects/${SLUG}/kb/releases/diff?from=1&to=2`));
+  assert.match(await p.locator('body').innerText(), /DELETE \/shipments\/\{id\}/);
+  await p.screenshot({ path: join(shots, `kb-diff-${MODE}.png`), fullPage: true });
+  await p.goto(url(`/projects/${SLUG}/kb/releases`));
+  const row = p.locator('[data-testid=kb-release-row]', { hasText: 'Shop API from its OpenAPI file' });
+  await row.locator('summary').first().click();
+  await Promise.all([p.waitForNavigation(), row.locator('[data-testid=confirm-rollback] button[type=submit]').click()]);
+  assert.match(await flashText(p), /Release 3/);
+  await p.screenshot({ path: join(shots, `kb-releases-${MODE}.png`), fullPage: true });
+
+  // An agent: a read key made in the browser, then the MCP server's search tool.
+  await p.goto(url(`/projects/${SLUG}/settings`));
+  await p.fill('form[data-testid=create-key] input[name=name]', 'agents');
+  await p.uncheck('form[data-testid=create-key] input[name=ingest]');
+  await p.check('form[data-testid=create-key] input[name=read]');
+  await submitForm(p, 'form[data-testid=create-key]');
+  const key = (await p.locator('[data-testid=new-secret]').innerText()).trim();
+  const rpc = async (message) => {
+    const res = await fetch(url('/mcp'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` },
+      body: JSON.stringify(message),
+    });
+    assert.equal(res.status, 200, `${JSON.stringify(message)} → ${res.status}`);
+    return res.json();
+  };
+  const init = await rpc({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } });
+  assert.equal(init.result.serverInfo.name, 'elasticdash-kb');
+  await poll(async () => {
+    const found = await rpc({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'search_kb', arguments: { query: 'delete a shipment' } } });
+    return found.result.structuredContent.release === 3 && found.result.structuredContent.hits[0]?.key?.name === 'DELETE /shipments/{id}';
+  }, { timeoutMs: 60_000 });
+  assert.deepEqual(problems.pageErrors, []);
+  await context.close();
+});

@@ -1,0 +1,360 @@
+//! The knowledge base end to end on a started server with its worker: an OpenAPI file and a
+//! DDL script uploaded through the import form, parsed by the job into a preview, applied as
+//! drafts, reviewed and published; the release indexed by its job and searched through the
+//! public API with an API key (`read` scope); re-import changes nothing; rollback; export that
+//! imports back to the same entries; hostile files end as failed imports with a reason.
+
+mod common;
+
+use common::{add_user, sign_in, spawn_app, TestApp, PASSWORD};
+use domain::{
+    kb::{EntryKey, EntryKind, ImportStatus, IndexStatus},
+    GlobalRole, ProjectRole,
+};
+use reqwest::{multipart, Client, StatusCode};
+use serde_json::{json, Value};
+use services::{
+    kb::{drafts, imports, releases},
+    projects::{self, ProjectInput},
+    Actor, RequestContext,
+};
+use std::time::Duration;
+
+const SLUG: &str = "shop";
+
+const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+  /orders:
+    get:
+      summary: List orders
+      tags: [orders]
+      parameters:
+        - {name: status, in: query, schema: {type: string, enum: [open, shipped]}}
+      responses:
+        "200":
+          description: The orders
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Order"}}
+    post:
+      summary: Place an order
+      tags: [orders]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Order"}
+      responses:
+        "201": {description: Created}
+  /orders/{id}/refund:
+    post:
+      summary: Refund an order
+      description: Sends the money back to the customer's card.
+      tags: [payments]
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer}}
+      responses:
+        "202": {description: Refund started}
+components:
+  schemas:
+    Order:
+      type: object
+      required: [id]
+      properties:
+        id: {type: integer}
+        total: {type: number}
+        lines: {type: array, items: {$ref: "#/components/schemas/Order"}}
+"##;
+
+const DDL: &str = "
+CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL);
+CREATE TABLE invoices (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers(id), total numeric(12,2));
+COMMENT ON TABLE invoices IS 'Bills sent to customers';
+";
+
+struct World {
+    app: TestApp,
+    owner: Client,
+    editor: Client,
+    owner_ctx: RequestContext,
+    editor_ctx: RequestContext,
+    key: String,
+}
+
+fn ctx(user: &services::ports::User) -> RequestContext {
+    RequestContext {
+        actor: Some(Actor { user_id: user.id.clone(), email: user.email.as_str().to_owned(), role: user.role }),
+        ..Default::default()
+    }
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let owner = add_user(&app, "owner@example.com", GlobalRole::User).await;
+    let editor = add_user(&app, "editor@example.com", GlobalRole::User).await;
+    let store = app.stores.primary.as_ref();
+    let input = ProjectInput { name: "Shop".into(), slug: SLUG.into(), description: String::new() };
+    let project = projects::create(store, &ctx(&owner), input).await.unwrap();
+    store.set_member(&project.id, &editor.id, ProjectRole::Editor, services::clock::now_ms()).await.unwrap();
+    let created = services::api_keys::create(store, &ctx(&owner), SLUG, "agents", &["read".to_owned()]).await.unwrap();
+    let key = format!("{}:{}", created.record.public_id, created.secret);
+    World {
+        owner: sign_in(&app, "owner@example.com", PASSWORD).await,
+        editor: sign_in(&app, "editor@example.com", PASSWORD).await,
+        owner_ctx: ctx(&owner),
+        editor_ctx: ctx(&editor),
+        key,
+        app,
+    }
+}
+
+/// Upload through the import form; returns the import id (from the redirect).
+async fn upload(w: &World, format: &str, name: &str, body: Vec<u8>) -> String {
+    let form =
+        multipart::Form::new().text("format", format.to_owned()).part("file", multipart::Part::bytes(body).file_name(name.to_owned()));
+    let res = w.editor.post(w.app.url(&format!("/projects/{SLUG}/kb/imports/upload"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    to.rsplit('/').next().unwrap().to_owned()
+}
+
+async fn settled(w: &World, id: &str) -> imports::ImportPreview {
+    for _ in 0..200 {
+        let p = imports::preview(&w.app.stores, &w.editor_ctx, SLUG, id).await.unwrap();
+        if !p.import.status.is_active() {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("import {id} did not finish");
+}
+
+async fn index_ready(w: &World, release: u64) {
+    let project = w.app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
+    for _ in 0..200 {
+        if let Some(r) = w.app.stores.primary.kb_index(&project.id, release).await.unwrap() {
+            assert_ne!(r.status, IndexStatus::Failed, "{:?}", r.error);
+            if r.status == IndexStatus::Ready {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("index of release {release} not built");
+}
+
+async fn search(w: &World, body: Value) -> (StatusCode, Value) {
+    let res = w.app.client.post(w.app.url("/api/public/kb/search")).bearer_auth(&w.key).json(&body).send().await.unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+async fn mcp(w: &World, message: Value) -> Value {
+    let res = w
+        .app
+        .client
+        .post(w.app.url("/mcp"))
+        .bearer_auth(&w.key)
+        .header("accept", "application/json, text/event-stream")
+        .json(&message)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{message}");
+    res.json().await.unwrap()
+}
+
+/// Apply every new and changed entry, submit the drafts, publish them as the owner.
+async fn apply_and_publish(w: &World, id: &str) -> u64 {
+    let p = settled(w, id).await;
+    let diff = p.diff.expect("a preview");
+    let chosen: Vec<EntryKey> = diff.added.iter().map(|e| e.key()).chain(diff.changed.iter().map(|c| c.key.clone())).collect();
+    let made = imports::apply(&w.app.stores, &w.editor_ctx, SLUG, id, &chosen, &[]).await.unwrap();
+    assert_eq!(made, chosen.len());
+    let store = w.app.stores.primary.as_ref();
+    let (_, mine) = drafts::list(store, &w.editor_ctx, SLUG, drafts::DraftList::Mine, 0).await.unwrap();
+    let mut ids = Vec::new();
+    for d in mine {
+        drafts::submit(store, &w.editor_ctx, SLUG, &d.id).await.unwrap();
+        ids.push(d.id);
+    }
+    releases::publish(store, &w.owner_ctx, SLUG, &ids, "").await.unwrap().number
+}
+
+#[tokio::test]
+async fn openapi_and_ddl_become_a_searchable_release_through_review() {
+    let w = world().await;
+    let id = upload(&w, "openapi", "shop.yaml", SPEC.as_bytes().to_vec()).await;
+    let p = settled(&w, &id).await;
+    assert_eq!(p.import.status, ImportStatus::Ready, "{:?}", p.import.error);
+    assert_eq!(p.import.entries, 3);
+    assert_eq!(p.diff.as_ref().unwrap().added.len(), 3, "all new before the first release");
+    assert_eq!(apply_and_publish(&w, &id).await, 1);
+
+    let id = upload(&w, "ddl_postgres", "schema.sql", DDL.as_bytes().to_vec()).await;
+    assert_eq!(apply_and_publish(&w, &id).await, 2);
+    index_ready(&w, 2).await;
+
+    // Agents search it with an API key; the release that answered is named.
+    let (status, found) = search(&w, json!({"query": "how do I give a customer their money back", "k": 3})).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["release"], 2);
+    assert_eq!(found["hits"][0]["key"]["name"], "POST /orders/{id}/refund", "{found}");
+    let (_, tables) = search(&w, json!({"query": "which table stores bills", "kinds": ["table"]})).await;
+    assert_eq!(tables["hits"][0]["key"]["name"], "public.invoices", "{tables}");
+    let (status, bad) = search(&w, json!({"query": "x", "kinds": ["spreadsheet"]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert!(bad["error"]["message"].as_str().unwrap().contains("spreadsheet"), "{bad}");
+    let res = w.app.client.post(w.app.url("/api/public/kb/search")).json(&json!({"query": "x"})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let latest: Value =
+        w.app.client.get(w.app.url("/api/public/kb/releases/latest")).bearer_auth(&w.key).send().await.unwrap().json().await.unwrap();
+    assert_eq!((latest["release"].as_u64(), latest["entries"].as_array().unwrap().len()), (Some(2), 5));
+
+    // The same through the MCP server, as an agent's client speaks it.
+    let init = mcp(
+        &w,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}),
+    )
+    .await;
+    assert_eq!(init["result"]["protocolVersion"], "2025-06-18", "{init}");
+    let res = w
+        .app
+        .client
+        .post(w.app.url("/mcp"))
+        .bearer_auth(&w.key)
+        .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let listed = mcp(&w, json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})).await;
+    let names: Vec<&str> = listed["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["search_kb", "get_api_operation", "get_table"]);
+    let found = mcp(
+        &w,
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "search_kb", "arguments": {"query": "refund a customer's card"}}}),
+    )
+    .await;
+    assert_eq!(found["result"]["structuredContent"]["hits"][0]["key"]["name"], "POST /orders/{id}/refund", "{found}");
+    let op = mcp(
+        &w,
+        json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "get_api_operation", "arguments": {"method": "get", "path": "/orders"}}}),
+    )
+    .await;
+    assert_eq!(op["result"]["structuredContent"]["entry"]["summary"], "List orders", "{op}");
+    let table = mcp(
+        &w,
+        json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "get_table", "arguments": {"name": "invoices"}}}),
+    )
+    .await;
+    assert_eq!(table["result"]["structuredContent"]["entry"]["description"], "Bills sent to customers", "{table}");
+    let missing = mcp(
+        &w,
+        json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+        "params": {"name": "get_table", "arguments": {"name": "nope"}}}),
+    )
+    .await;
+    assert_eq!(missing["result"]["isError"], true);
+    let unknown = mcp(&w, json!({"jsonrpc": "2.0", "id": 7, "method": "resources/list"})).await;
+    assert_eq!(unknown["error"]["code"], -32601);
+    let res = w.app.client.post(w.app.url("/mcp")).json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "no key, no tools");
+
+    // The same document again: nothing new, nothing changed, nothing to draft.
+    let again = upload(&w, "openapi", "shop.yaml", SPEC.as_bytes().to_vec()).await;
+    let diff = settled(&w, &again).await.diff.unwrap();
+    assert!(diff.added.is_empty() && diff.changed.is_empty(), "{diff:?}");
+    assert_eq!(diff.unchanged.len(), 3);
+    assert!(imports::apply(&w.app.stores, &w.editor_ctx, SLUG, &again, &[], &[]).await.is_err());
+
+    // Export → import is stable.
+    let exported = w.owner.get(w.app.url(&format!("/projects/{SLUG}/kb/export.openapi.json"))).send().await.unwrap();
+    assert_eq!(exported.status(), StatusCode::OK);
+    let round = upload(&w, "openapi", "export.json", exported.bytes().await.unwrap().to_vec()).await;
+    let diff = settled(&w, &round).await.diff.unwrap();
+    assert!(diff.is_empty(), "export then import changed: {diff:?}");
+    let sql =
+        w.owner.get(w.app.url(&format!("/projects/{SLUG}/kb/export.sql?dialect=postgres"))).send().await.unwrap().bytes().await.unwrap();
+    let round = upload(&w, "ddl_postgres", "export.sql", sql.to_vec()).await;
+    assert!(settled(&w, &round).await.diff.unwrap().is_empty());
+
+    // Rolling back to release 1 is release 3 with release 1's content, indexed again.
+    let store = w.app.stores.primary.as_ref();
+    let r3 = releases::rollback(store, &w.owner_ctx, SLUG, 1).await.unwrap();
+    assert_eq!((r3.number, r3.rolled_back_to, r3.entries.len()), (3, Some(1), 3));
+    index_ready(&w, 3).await;
+    let (_, after) = search(&w, json!({"query": "invoices", "kinds": ["table"]})).await;
+    assert_eq!((after["release"].as_u64(), after["hits"].as_array().unwrap().len()), (Some(3), 0), "{after}");
+    let (_, d) = releases::diff(store, &w.owner_ctx, SLUG, 2, 3).await.unwrap();
+    assert_eq!((d.removed.len(), d.added.len()), (2, 0));
+    w.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn reviews_follow_the_roles_and_a_stale_save_is_a_conflict() {
+    let w = world().await;
+    let store = w.app.stores.primary.as_ref();
+    let id = upload(&w, "openapi", "shop.yaml", SPEC.as_bytes().to_vec()).await;
+    apply_and_publish(&w, &id).await;
+    let key = EntryKey { kind: EntryKind::ApiOperation, name: "GET /orders".into() };
+    let (_, active, _) = releases::entry(store, &w.editor_ctx, SLUG, &key).await.unwrap();
+    let mut entry = active.unwrap().entry;
+    if let domain::kb::Entry::ApiOperation(op) = &mut entry {
+        op.summary = "List the customer's orders".into();
+    }
+    let d = drafts::create(store, &w.editor_ctx, SLUG, domain::kb::DraftChange::Upsert(entry.clone())).await.unwrap();
+    drafts::edit(store, &w.editor_ctx, SLUG, &d.id, d.version, domain::kb::DraftChange::Upsert(entry.clone())).await.unwrap();
+    let stale = drafts::edit(store, &w.owner_ctx, SLUG, &d.id, d.version, domain::kb::DraftChange::Upsert(entry)).await;
+    assert_eq!(stale.unwrap_err().code(), "conflict");
+    // Editors cannot publish; the owner rejects with a comment, the editor resubmits.
+    drafts::submit(store, &w.editor_ctx, SLUG, &d.id).await.unwrap();
+    assert_eq!(releases::publish(store, &w.editor_ctx, SLUG, &[d.id.clone()], "").await.unwrap_err().code(), "forbidden");
+    assert!(drafts::reject(store, &w.owner_ctx, SLUG, &d.id, "").await.is_err(), "a rejection needs a comment");
+    drafts::reject(store, &w.owner_ctx, SLUG, &d.id, "Say whose orders").await.unwrap();
+    drafts::submit(store, &w.editor_ctx, SLUG, &d.id).await.unwrap();
+    let r = releases::publish(store, &w.owner_ctx, SLUG, &[d.id.clone()], "Clearer summary").await.unwrap();
+    assert_eq!((r.number, r.summary.as_str()), (2, "Clearer summary"));
+    let trail = store.list_audit(&services::ports::AuditFilter::default(), None, 500).await.unwrap();
+    for action in ["kb.import.start", "kb.draft.import", "kb.draft.edit", "kb.draft.submit", "kb.draft.reject", "kb.release.publish"] {
+        assert!(trail.iter().any(|e| e.record.action == action), "{action} audited");
+    }
+    w.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn hostile_files_fail_with_a_reason_and_make_nothing() {
+    let w = world().await;
+    let bomb = "a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+    let cycle =
+        r##"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/a":{"$ref":"#/paths/~1b"},"/b":{"$ref":"#/paths/~1a"}}}"##;
+    let cases: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("openapi", "bomb.yaml", bomb.as_bytes().to_vec()),
+        ("openapi", "report.yaml", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec()),
+        ("openapi", "latin1.json", b"{\"openapi\": \"3.0.0\", \"info\": {\"title\": \"caf\xe9\"}}".to_vec()),
+        ("openapi", "cycle.json", cycle.as_bytes().to_vec()),
+        ("openapi", "deep.json", format!("{}{}", "[".repeat(1000), "]".repeat(1000)).into_bytes()),
+        ("openapi", "not-openapi.json", b"{\"hello\": \"world\"}".to_vec()),
+        ("ddl_postgres", "garbage.sql", b"CREATE TABLE (((;".to_vec()),
+    ];
+    for (format, name, body) in cases {
+        let id = upload(&w, format, name, body).await;
+        let p = settled(&w, &id).await;
+        assert_eq!(p.import.status, ImportStatus::Failed, "{name} should fail");
+        let why = p.import.error.unwrap_or_default();
+        assert!(!why.is_empty() && why.len() < 2_000, "{name}: {why}");
+    }
+    // Too large for the form: refused before anything is stored.
+    let big = vec![b' '; imports::MAX_FILE_BYTES + 10];
+    let form = multipart::Form::new().text("format", "openapi").part("file", multipart::Part::bytes(big).file_name("big.json"));
+    let res = w.editor.post(w.app.url(&format!("/projects/{SLUG}/kb/imports/upload"))).multipart(form).send().await.unwrap();
+    assert!(res.status() == StatusCode::SEE_OTHER || res.status() == StatusCode::PAYLOAD_TOO_LARGE, "{}", res.status());
+    let (_, drafts) = drafts::list(w.app.stores.primary.as_ref(), &w.owner_ctx, SLUG, drafts::DraftList::All, 0).await.unwrap();
+    assert!(drafts.is_empty(), "nothing half-imported");
+    w.app.shutdown().await;
+}

@@ -125,14 +125,15 @@ ensure_aiosmtpd() {
     { tail -n 20 "$logfile" >&2; rm -rf "$AIOSMTPD_DIR"; die "pip install aiosmtpd failed (log: $logfile)"; }
 }
 
-# The stock OpenTelemetry Python SDK and OTLP/HTTP exporter, pinned, for tests/otlp_python_sdk.rs
+# The stock OpenTelemetry Python SDK and OTLP/HTTP exporter (tests/otlp_python_sdk.rs) and the official MCP
+# client SDK (tests/api_kb.rs), pinned
 # (scripts/test.sh exports ED_TEST_OTEL_PYTHON=$OTEL_VENV_DIR/bin/python). Rebuilt when the pins change.
-OTEL_PY_PACKAGES=(opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2)
+OTEL_PY_PACKAGES=(opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2 mcp==2.3.0)
 OTEL_VENV_DIR="$TOOLS/otel-venv"
 ensure_otel_venv() {
   local stamp="$OTEL_VENV_DIR/.elasticdash-pins" want="${OTEL_PY_PACKAGES[*]}"
   if [[ -x "$OTEL_VENV_DIR/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
-    "$OTEL_VENV_DIR/bin/python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then return; fi
+    "$OTEL_VENV_DIR/bin/python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, mcp' 2>/dev/null; then return; fi
   command -v python3 >/dev/null || die "python3 is required for the OpenTelemetry SDK test"
   mkdir -p "$LOGS"
   local logfile="$LOGS/otel-venv.log"

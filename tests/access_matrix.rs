@@ -114,6 +114,16 @@ const PAGES: &[(&str, Rule)] = &[
     ("/projects/{slug}/tests/suite-runs/{id}", Rule::Member(ProjectRole::Analyst)),
     ("/projects/{slug}/tests/compare", Rule::Member(ProjectRole::Analyst)),
     ("/projects/{slug}/tests/generate", Rule::Member(ProjectRole::Editor)),
+    ("/projects/{slug}/kb", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/entry", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/new", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/drafts", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/drafts/{id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/releases", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/releases/diff", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/imports", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/imports/{id}", Rule::Member(ProjectRole::Analyst)),
+    ("/projects/{slug}/kb/search", Rule::Member(ProjectRole::Analyst)),
 ];
 
 /// Server functions by name, with arguments (form-encoded).
@@ -159,7 +169,22 @@ const SERVER_FNS: &[Row] = &[
     ("load_suite_run", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("id", SEEDED)]),
     ("load_comparison", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("a", SEEDED), ("b", SEEDED)]),
     ("load_generate", Rule::Member(ProjectRole::Editor), &[("slug", SLUG)]),
+    ("load_kb_entries", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("kind", ""), ("q", ""), ("page_number", "")]),
+    ("load_kb_entry", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("kind", "table"), ("key", KB_ENTRY)]),
+    ("load_kb_head", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_kb_drafts", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("list", "all")]),
+    ("load_kb_draft", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("id", SEEDED)]),
+    ("load_kb_releases", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_kb_diff", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("from", "1"), ("to", "1")]),
+    ("load_kb_imports", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG)]),
+    ("load_kb_import", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("id", SEEDED)]),
+    ("load_kb_search", Rule::Member(ProjectRole::Analyst), &[("slug", SLUG), ("q", "nobody"), ("kind", "")]),
 ];
+
+/// The table in the seeded knowledge-base release (see `seed_kb`).
+const KB_ENTRY: &str = "public.nobody";
+/// A valid entry for the edit form (the seeded draft is withdrawn: nothing is saved).
+const KB_ENTRY_JSON: &str = r#"{"kind":"table","schema":"public","name":"nobody","columns":[{"name":"id","data_type":"bigint"}]}"#;
 
 const SAVED_CHAT: &str = r#"{"title":"matrix","provider_key_id":null,"model":"m","system_prompt":"","persona_id":null,"messages":[{"role":"user","content":"hi"}],"params":null}"#;
 
@@ -222,6 +247,21 @@ const FORMS: &[Row] = &[
     ("/projects/{slug}/suites/{id}", Rule::Member(ProjectRole::Editor), &[("name", "")]),
     ("/projects/{slug}/suites/{id}/delete", Rule::Member(ProjectRole::Editor), &[]),
     ("/projects/{slug}/suites/{id}/run", Rule::Member(ProjectRole::Editor), &[]),
+    // The knowledge base (see `seed_kb`): deleting an absent entry is refused; the seeded draft is
+    // withdrawn (editing at a wrong version, submitting, withdrawing, rejecting and publishing it
+    // are refused after the access check); release 1 is the latest (no rollback to it); the seeded
+    // import failed (nothing to apply). The review rule is saved as it is (off).
+    ("/projects/{slug}/kb/drafts", Rule::Member(ProjectRole::Editor), &[("change", "delete"), ("kind", "table"), ("key", "public.absent")]),
+    ("/projects/{slug}/kb/drafts/{id}", Rule::Member(ProjectRole::Editor), &[("version", "999"), ("entry", KB_ENTRY_JSON)]),
+    ("/projects/{slug}/kb/drafts/{id}/submit", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/kb/drafts/{id}/withdraw", Rule::Member(ProjectRole::Editor), &[]),
+    ("/projects/{slug}/kb/drafts/{id}/reject", Rule::Member(ProjectRole::Owner), &[("comment", "no")]),
+    ("/projects/{slug}/kb/publish", Rule::Member(ProjectRole::Owner), &[("draft", SEEDED), ("summary", "")]),
+    ("/projects/{slug}/kb/releases/{number}/rollback", Rule::Member(ProjectRole::Owner), &[]),
+    ("/projects/{slug}/kb/settings", Rule::Member(ProjectRole::Owner), &[]),
+    ("/projects/{slug}/kb/imports/{id}/apply", Rule::Member(ProjectRole::Editor), &[("choose", "table|public.nobody")]),
+    // Not multipart: editors get "the upload could not be read" after the access check.
+    ("/projects/{slug}/kb/imports/upload", Rule::Member(ProjectRole::Editor), &[("format", "openapi")]),
 ];
 
 /// What a JSON or file route is sent.
@@ -262,6 +302,8 @@ const JSON: &[JsonRow] = &[
     ("POST", "/projects/{slug}/datasets/uploads/{id}/complete", Rule::Member(ProjectRole::Editor), Body::Empty, 409),
     ("POST", "/projects/{slug}/datasets/uploads/{id}/mapping", Rule::Member(ProjectRole::Editor), Body::Json("{}"), 409),
     ("GET", "/projects/{slug}/datasets/uploads/{id}/rejections.csv", Rule::Member(ProjectRole::Analyst), Body::Empty, 200),
+    ("GET", "/projects/{slug}/kb/export.openapi.json", Rule::Member(ProjectRole::Analyst), Body::Empty, 200),
+    ("GET", "/projects/{slug}/kb/export.sql", Rule::Member(ProjectRole::Analyst), Body::Empty, 200),
 ];
 
 /// Who an API-key route lets in.
@@ -280,6 +322,7 @@ enum KeyRule {
 type KeyRow = (&'static str, &'static str, KeyRule, Option<(&'static str, &'static str)>, u16);
 
 const INGEST: KeyRule = KeyRule::Scope { scopes: &["ingest"], scoped: false };
+const READ: KeyRule = KeyRule::Scope { scopes: &["read"], scoped: false };
 const OTLP_EMPTY: Option<(&str, &str)> = Some(("application/json", "{}"));
 
 const KEY_ROUTES: &[KeyRow] = &[
@@ -291,10 +334,17 @@ const KEY_ROUTES: &[KeyRow] = &[
     ("POST", "/api/public/suites/{suite_id}/runs", KeyRule::Scope { scopes: &["ingest"], scoped: true }, None, 422),
     ("GET", "/api/public/suite-runs/{id}", KeyRule::Scope { scopes: &["read", "ingest"], scoped: true }, None, 200),
     ("GET", "/api/public/suite-runs/{id}/junit.xml", KeyRule::Scope { scopes: &["read", "ingest"], scoped: true }, None, 200),
+    // The knowledge base for agents: `read` keys only, always of the key's own project.
+    ("POST", "/api/public/kb/search", READ, Some(("application/json", r#"{"query":"nobody"}"#)), 200),
+    ("GET", "/api/public/kb/releases/latest", READ, None, 200),
+    ("POST", "/mcp", READ, Some(("application/json", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)), 200),
+    // No server-sent stream: 405 for everyone, before any key is read.
+    ("GET", "/mcp", KeyRule::Public, None, 405),
 ];
 
 fn fill(path: &str) -> String {
     let path = if path.ends_with("/tests/compare") { format!("{path}?a={SEEDED}&b={SEEDED}") } else { path.to_owned() };
+    let path = if path.ends_with("/kb/entry") { format!("{path}?kind=table&key={KB_ENTRY}") } else { path };
     path.replace("{slug}", SLUG)
         .replace("{id}", "nobody")
         .replace("{run_id}", SEEDED)
@@ -304,6 +354,7 @@ fn fill(path: &str) -> String {
         .replace("{trace_id}", TRACE)
         .replace("{span_id}", SPAN)
         .replace("{session_id}", SESSION)
+        .replace("{number}", "1")
 }
 
 async fn setup() -> TestApp {
@@ -321,7 +372,52 @@ async fn setup() -> TestApp {
     }
     seed_trace(&app).await;
     seed_datasets_and_tests(&app).await;
+    seed_kb(&app).await;
     app
+}
+
+/// Knowledge base: release 1 holding the table `KB_ENTRY`, a withdrawn draft of the editor and a
+/// failed import, both with the id `SEEDED`.
+async fn seed_kb(app: &TestApp) {
+    use domain::kb::{Draft, DraftChange, DraftSource, Entry, ImportFormat, ImportStatus, KbImport, Release, ReleaseEntry};
+    let project_id = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap().id;
+    let editor = app.stores.primary.user_by_email(&domain::Email::parse("editor@example.com").unwrap()).await.unwrap().unwrap();
+    let now = services::clock::now_ms();
+    let entry: Entry = serde_json::from_str(KB_ENTRY_JSON).unwrap();
+    let release = Release {
+        project_id: project_id.clone(),
+        number: 1,
+        created_by: editor.id.clone(),
+        created_at_ms: now,
+        summary: "Seeded".into(),
+        entries: vec![ReleaseEntry::new(entry.clone(), 1)],
+        rolled_back_to: None,
+    };
+    app.stores.primary.publish_release(&release, &[]).await.unwrap();
+    let mut draft =
+        Draft::new(SEEDED, project_id.clone(), DraftChange::Upsert(entry), Some(1), editor.id.clone(), DraftSource::Manual, now);
+    draft.withdraw(now).unwrap();
+    app.stores.primary.insert_drafts(&[draft]).await.unwrap();
+    let import = KbImport {
+        id: SEEDED.into(),
+        project_id,
+        format: ImportFormat::OpenApi,
+        file_name: "matrix.json".into(),
+        blob_key: "kb/matrix/source".into(),
+        size_bytes: 2,
+        status: ImportStatus::Failed,
+        done: 0,
+        total: 0,
+        error: Some("seeded".into()),
+        warnings: Vec::new(),
+        result_blob_key: None,
+        entries: 0,
+        drafts_made: 0,
+        created_by: editor.id,
+        created_at_ms: now,
+        updated_at_ms: now,
+    };
+    app.stores.primary.insert_kb_import(&import).await.unwrap();
 }
 
 /// A dataset, a test case with a run, and a suite with a run, all with the id `SEEDED`.
@@ -590,6 +686,7 @@ async fn api_key_routes_allow_exactly_their_keys() {
                 (KeyRule::Public, _) => &[*ok_status],
                 (KeyRule::Scope { .. }, KeyCaller::NoKey | KeyCaller::Malformed) => &[401],
                 (KeyRule::Scope { scopes, .. }, KeyCaller::ReadOnly) if !scopes.contains(&"read") => &[403],
+                (KeyRule::Scope { scopes, .. }, KeyCaller::Ingest | KeyCaller::OtherProject) if !scopes.contains(&"ingest") => &[403],
                 (KeyRule::Scope { scoped: true, .. }, KeyCaller::OtherProject) => &[404],
                 _ => &[*ok_status],
             };

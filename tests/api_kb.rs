@@ -314,11 +314,11 @@ async fn reviews_follow_the_roles_and_a_stale_save_is_a_conflict() {
     assert_eq!(stale.unwrap_err().code(), "conflict");
     // Editors cannot publish; the owner rejects with a comment, the editor resubmits.
     drafts::submit(store, &w.editor_ctx, SLUG, &d.id).await.unwrap();
-    assert_eq!(releases::publish(store, &w.editor_ctx, SLUG, &[d.id.clone()], "").await.unwrap_err().code(), "forbidden");
+    assert_eq!(releases::publish(store, &w.editor_ctx, SLUG, std::slice::from_ref(&d.id), "").await.unwrap_err().code(), "forbidden");
     assert!(drafts::reject(store, &w.owner_ctx, SLUG, &d.id, "").await.is_err(), "a rejection needs a comment");
     drafts::reject(store, &w.owner_ctx, SLUG, &d.id, "Say whose orders").await.unwrap();
     drafts::submit(store, &w.editor_ctx, SLUG, &d.id).await.unwrap();
-    let r = releases::publish(store, &w.owner_ctx, SLUG, &[d.id.clone()], "Clearer summary").await.unwrap();
+    let r = releases::publish(store, &w.owner_ctx, SLUG, std::slice::from_ref(&d.id), "Clearer summary").await.unwrap();
     assert_eq!((r.number, r.summary.as_str()), (2, "Clearer summary"));
     let trail = store.list_audit(&services::ports::AuditFilter::default(), None, 500).await.unwrap();
     for action in ["kb.import.start", "kb.draft.import", "kb.draft.edit", "kb.draft.submit", "kb.draft.reject", "kb.release.publish"] {
@@ -356,5 +356,34 @@ async fn hostile_files_fail_with_a_reason_and_make_nothing() {
     assert!(res.status() == StatusCode::SEE_OTHER || res.status() == StatusCode::PAYLOAD_TOO_LARGE, "{}", res.status());
     let (_, drafts) = drafts::list(w.app.stores.primary.as_ref(), &w.owner_ctx, SLUG, drafts::DraftList::All, 0).await.unwrap();
     assert!(drafts.is_empty(), "nothing half-imported");
+    w.app.shutdown().await;
+}
+
+/// The official MCP Python SDK as the client (needs `ED_TEST_OTEL_PYTHON`: the test venv, which
+/// has `mcp`; scripts/install-tools.sh --for test makes it, scripts/test.sh exports it).
+#[tokio::test]
+async fn a_real_mcp_client_uses_the_tools() {
+    let python = std::env::var("ED_TEST_OTEL_PYTHON")
+        .unwrap_or_else(|_| panic!("ED_TEST_OTEL_PYTHON is not set: run scripts/install-tools.sh --for test (scripts/test.sh sets it)"));
+    let w = world().await;
+    let id = upload(&w, "openapi", "shop.yaml", SPEC.as_bytes().to_vec()).await;
+    let release = apply_and_publish(&w, &id).await;
+    index_ready(&w, release).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/mcp_search_kb.py");
+    let out = tokio::process::Command::new(&python)
+        .arg(script)
+        .env("ED_MCP_URL", w.app.url("/mcp"))
+        .env("ED_API_KEY", &w.key)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the MCP client failed ({}):\nstdout: {stdout}\nstderr: {stderr}", out.status);
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("the client prints JSON");
+    assert_eq!(seen["server"], "elasticdash-kb");
+    assert_eq!(seen["tools"], json!(["search_kb", "get_api_operation", "get_table"]));
+    assert!(seen["search"].as_str().unwrap().contains("POST /orders/{id}/refund"), "{seen}");
+    assert_eq!((seen["search_error"].as_bool(), seen["missing_error"].as_bool()), (Some(false), Some(true)));
+    assert!(seen["operation"].as_str().unwrap().contains("List orders"), "{seen}");
     w.app.shutdown().await;
 }

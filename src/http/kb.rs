@@ -6,7 +6,7 @@ use crate::{
     startup::AppState,
 };
 use axum::{
-    extract::{Multipart, Path, Query, State},
+    extract::{multipart::MultipartRejection, Multipart, Path, Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     Extension,
@@ -65,12 +65,20 @@ async fn upload(
     session: Session,
     Extension(ctx): Extension<RequestContext>,
     Path(slug): Path<String>,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let back = format!("/projects/{slug}/kb/imports");
-    let result = match read_form(form).await {
-        Ok((format, name, bytes)) => imports::start(&state.services.stores, &ctx, &slug, format, &name, bytes).await,
+    let stores = &state.services.stores;
+    // Authorised before the body is read: a stranger learns nothing from form errors.
+    let result = match imports::authorize(stores, &ctx, &slug).await {
         Err(e) => Err(e),
+        Ok(_) => match form {
+            Err(e) => Err(ServiceError::Invalid(format!("the upload could not be read: {}", e.body_text()))),
+            Ok(form) => match read_form(form).await {
+                Ok((format, name, bytes)) => imports::start(stores, &ctx, &slug, format, &name, bytes).await,
+                Err(e) => Err(e),
+            },
+        },
     };
     let to = match &result {
         Ok(import) => format!("{back}/{}", import.id),

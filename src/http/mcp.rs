@@ -144,9 +144,9 @@ async fn call_tool(state: &AppState, key: &KeyPrincipal, name: &str, args: &Valu
 
 /// One JSON-RPC message; `None` for a notification (no answer).
 async fn handle(state: &AppState, key: &KeyPrincipal, msg: &Value) -> Option<Value> {
-    let id = msg.get("id").cloned();
+    // A message without an id is a notification: nothing to answer.
+    let id = msg.get("id").cloned()?;
     let method = msg.get("method").and_then(Value::as_str).unwrap_or_default();
-    let Some(id) = id else { return None };
     if msg.get("jsonrpc").and_then(Value::as_str) != Some("2.0") || method.is_empty() {
         return Some(rpc_error(id, -32600, "not a JSON-RPC 2.0 request"));
     }

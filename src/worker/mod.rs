@@ -143,6 +143,12 @@ pub fn retry_delay_ms(attempt: u32) -> i64 {
     (1000i64 << exp).min(300_000)
 }
 
+/// A job's payload as `T`, and which attempt this is.
+pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &LeasedJob) -> Result<(T, domain::jobs::Attempt), String> {
+    let r: T = serde_json::from_value(job.payload.clone()).map_err(|e| format!("bad job payload: {e}"))?;
+    Ok((r, domain::jobs::Attempt { number: job.attempt, max: job.max_attempts }))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -151,10 +157,4 @@ mod tests {
         assert_eq!(super::retry_delay_ms(3), 4000);
         assert_eq!(super::retry_delay_ms(40), 300_000);
     }
-}
-
-/// A job's payload as `T`, and which attempt this is.
-pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &LeasedJob) -> Result<(T, domain::jobs::Attempt), String> {
-    let r: T = serde_json::from_value(job.payload.clone()).map_err(|e| format!("bad job payload: {e}"))?;
-    Ok((r, domain::jobs::Attempt { number: job.attempt, max: job.max_attempts }))
 }

@@ -9,6 +9,10 @@ use crate::pages::{
     dashboards::DashboardPage,
     datasets::{DatasetPage, DatasetsChooser, DatasetsPage},
     home::HomePage,
+    kb::{
+        KbChooser, KbDiffPage, KbDraftPage, KbDraftsPage, KbEntriesPage, KbEntryPage, KbImportPage, KbImportsPage, KbNewPage, KbReleasesPage,
+        KbSearchPage,
+    },
     not_found::NotFound,
     personas::PersonasPage,
     playground::PlaygroundPage,
@@ -120,7 +124,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects/:slug/tests/:id") view=TestCasePage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=AdminProvidersPage ssr=SsrMode::Async />
                     <Route path=path!("tests") view=|| view! { <AreaPage area="tests" /> } />
-                    <Route path=path!("knowledge-base") view=|| view! { <AreaPage area="knowledge-base" /> } />
+                    <Route path=path!("knowledge-base") view=KbChooser ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb") view=KbEntriesPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/entry") view=KbEntryPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/new") view=KbNewPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/drafts") view=KbDraftsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/drafts/:id") view=KbDraftPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/releases") view=KbReleasesPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/releases/diff") view=KbDiffPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/imports") view=KbImportsPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/imports/:id") view=KbImportPage ssr=SsrMode::Async />
+                    <Route path=path!("projects/:slug/kb/search") view=KbSearchPage ssr=SsrMode::Async />
                     <Route path=path!("datasets") view=DatasetsChooser ssr=SsrMode::Async />
                     <Route path=path!("dashboards") view=DashboardsChooser ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminUsersPage ssr=SsrMode::Async />

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod case_form;
 mod datasets;
+mod kb;
 mod personas;
 mod prices;
 mod projects;
@@ -78,6 +79,15 @@ pub fn routes() -> Routes {
         .post("/projects/{slug}/suites/{id}", testcases::update_suite)
         .post("/projects/{slug}/suites/{id}/delete", testcases::delete_suite)
         .post("/projects/{slug}/suites/{id}/run", testcases::run_suite)
+        .post("/projects/{slug}/kb/drafts", kb::create_draft)
+        .post("/projects/{slug}/kb/drafts/{id}", kb::edit_draft)
+        .post("/projects/{slug}/kb/drafts/{id}/submit", kb::submit_draft)
+        .post("/projects/{slug}/kb/drafts/{id}/withdraw", kb::withdraw_draft)
+        .post("/projects/{slug}/kb/drafts/{id}/reject", kb::reject_draft)
+        .post("/projects/{slug}/kb/publish", kb::publish)
+        .post("/projects/{slug}/kb/releases/{number}/rollback", kb::rollback)
+        .post("/projects/{slug}/kb/settings", kb::settings)
+        .post("/projects/{slug}/kb/imports/{id}/apply", kb::apply_import)
 }
 
 /// The request's context as built by the auth middleware.

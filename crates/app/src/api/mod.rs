@@ -6,6 +6,8 @@ pub mod account;
 pub mod admin;
 pub mod dashboards;
 pub mod datasets;
+pub mod error;
+pub mod kb;
 pub mod personas;
 pub mod playground;
 pub mod prices;
@@ -18,13 +20,15 @@ pub mod testcases;
 pub mod traces;
 pub mod usage;
 
+pub use error::AppError;
+
 use domain::ReadinessReport;
 use leptos::prelude::*;
 
 /// Ping every store and report its status (used by the readiness badge); backends and
 /// latencies for admins only.
 #[server(prefix = "/api")]
-pub async fn check_readiness() -> Result<ReadinessReport, ServerFnError> {
+pub async fn check_readiness() -> Result<ReadinessReport, AppError> {
     use support::*;
     Ok(services::readiness::report_for(&stores(), &request()).await)
 }

@@ -14,7 +14,8 @@ pub const AREAS: [(&str, &str); 7] = [
 ];
 
 /// The area a project page belongs to: the trace explorer (and its playground) to Traces, the
-/// datasets and the dashboard to their own areas; other project pages to Projects (`None`).
+/// datasets, the dashboard, tests and the knowledge base to their own areas; other project pages
+/// to Projects (`None`).
 fn project_area(path: &str) -> Option<&'static str> {
     let mut parts = path.trim_matches('/').split('/');
     if parts.next() != Some("projects") || parts.next().is_none() {
@@ -25,6 +26,7 @@ fn project_area(path: &str) -> Option<&'static str> {
         Some("datasets") => Some("/datasets"),
         Some("dashboards") => Some("/dashboards"),
         Some("tests") => Some("/tests"),
+        Some("kb") => Some("/knowledge-base"),
         _ => None,
     }
 }

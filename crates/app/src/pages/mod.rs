@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dashboards;
 pub mod datasets;
 pub mod home;
+pub mod kb;
 pub mod not_found;
 pub mod personas;
 pub mod playground;

@@ -44,6 +44,13 @@ fn kind_of(format: ImportFormat) -> EntryKind {
     }
 }
 
+/// May the caller import into `slug` (editors and owners)? Checked before an upload is read.
+pub async fn authorize(stores: &Stores, ctx: &RequestContext, slug: &str) -> ServiceResult<ProjectAccess> {
+    let access = access(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
+    can_edit(access.role).map_err(rule)?;
+    Ok(access)
+}
+
 /// Keep the file and queue its parsing (editors and owners); audited.
 pub async fn start(
     stores: &Stores,
@@ -53,8 +60,7 @@ pub async fn start(
     file_name: &str,
     file: Bytes,
 ) -> ServiceResult<KbImport> {
-    let access = access(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    can_edit(access.role).map_err(rule)?;
+    let access = authorize(stores, ctx, slug).await?;
     let actor = ctx.actor()?;
     if file.is_empty() {
         return Err(ServiceError::Invalid("the file is empty; choose an OpenAPI document or an SQL script".into()));

@@ -239,7 +239,8 @@ async fn drafts_are_reviewed_published_compared_rolled_back_and_imported_through
     assert!(flash.starts_with("ok: 2 drafts made"), "{flash}");
     let mine = page(&app, &editor, &format!("{kb}/drafts?list=mine")).await;
     assert!(mine.contains("OpenAPI import") && mine.contains("/orders"));
-    let imported: Vec<String> = mine.split("data-id=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_owned()).filter(|id| *id != stale).collect();
+    let imported: Vec<String> =
+        mine.split("data-id=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_owned()).filter(|id| *id != stale).collect();
     assert_eq!(imported.len(), 2, "both imported drafts are listed");
     for id in &imported {
         post(&app, &editor, &format!("{kb}/drafts/{id}/submit"), &[]).await;

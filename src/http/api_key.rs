@@ -68,7 +68,8 @@ fn credentials(headers: &HeaderMap) -> Result<(String, String), KeyRefusal> {
 pub async fn authenticate(state: &AppState, headers: &HeaderMap, scopes: &[&str]) -> Result<KeyPrincipal, KeyRefusal> {
     let (public_id, secret) = credentials(headers)?;
     for scope in scopes {
-        match services::api_keys::verify(state.services.stores.primary.as_ref(), &state.services.api_keys, &public_id, &secret, scope).await {
+        match services::api_keys::verify(state.services.stores.primary.as_ref(), &state.services.api_keys, &public_id, &secret, scope).await
+        {
             Ok(p) => return Ok(p),
             Err(ServiceError::Forbidden) => continue,
             Err(ServiceError::Unauthenticated) => return Err(KeyRefusal::UnknownOrRevoked),

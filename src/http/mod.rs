@@ -12,8 +12,8 @@ pub mod health;
 pub mod ingest_api;
 pub mod kb;
 pub mod kb_api;
-pub mod mcp;
 pub mod ledger_export;
+pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 pub mod otlp;
@@ -57,7 +57,10 @@ pub fn session_routes() -> Routes {
 /// Every HTTP route outside Leptos' pages and server functions, grouped as `startup::build_app`
 /// serves them. The access-matrix test checks each one has an access rule.
 pub fn route_table() -> Vec<Route> {
-    [session_routes(), datasets::routes(), kb::upload_routes(), otlp::routes(), test_runs_api::routes(), kb_api::routes(), mcp::routes()].iter().flat_map(|r| r.table().to_vec()).collect()
+    [session_routes(), datasets::routes(), kb::upload_routes(), otlp::routes(), test_runs_api::routes(), kb_api::routes(), mcp::routes()]
+        .iter()
+        .flat_map(|r| r.table().to_vec())
+        .collect()
 }
 
 /// How big and how long a request may be. One limit for every extractor: axum's own 2 MiB default

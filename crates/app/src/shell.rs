@@ -10,8 +10,8 @@ use crate::pages::{
     datasets::{DatasetPage, DatasetsChooser, DatasetsPage},
     home::HomePage,
     kb::{
-        KbChooser, KbDiffPage, KbDraftPage, KbDraftsPage, KbEntriesPage, KbEntryPage, KbImportPage, KbImportsPage, KbNewPage, KbReleasesPage,
-        KbSearchPage,
+        KbChooser, KbDiffPage, KbDraftPage, KbDraftsPage, KbEntriesPage, KbEntryPage, KbImportPage, KbImportsPage, KbNewPage,
+        KbReleasesPage, KbSearchPage,
     },
     not_found::NotFound,
     personas::PersonasPage,

@@ -59,6 +59,7 @@ pub struct RevokeForm {
 }
 
 pub async fn revoke_session(State(state): State<AppState>, session: Session, Extension(ctx): Ctx, Form(f): Form<RevokeForm>) -> Response {
-    let result = services::sessions::revoke(state.services.sessions.as_ref(), state.services.stores.primary.as_ref(), &ctx, &f.session).await;
+    let result =
+        services::sessions::revoke(state.services.sessions.as_ref(), state.services.stores.primary.as_ref(), &ctx, &f.session).await;
     finish(&session, result, |_| "The session was signed out.".into(), "/account", "/account").await
 }

@@ -1,7 +1,7 @@
 //! The account page's data.
 
-pub use domain::sessions::{AccountView, SessionView};
 use super::AppError;
+pub use domain::sessions::{AccountView, SessionView};
 use leptos::prelude::*;
 
 /// The caller's profile and sessions. Sessions are named by opaque handles: a session token

@@ -1,7 +1,7 @@
 //! Admin pages' data (the services check the admin role).
 
-use domain::{GlobalRole, PlanLimits};
 use super::AppError;
+use domain::{GlobalRole, PlanLimits};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -2,11 +2,11 @@
 //! filter ([`LedgerFilter::from_query`]) plus `drill=1`, `sort`, `desc` and `page` for the
 //! records table. Membership is checked in `services::ledger_dashboard`.
 
+use super::AppError;
 use crate::api::traces::ProjectHead;
 use domain::ledger_dashboard::{
     groups, Kpi, LedgerDashboard, LedgerField, LedgerFilter, LedgerFilterValues, LedgerRecordPage, LedgerSort, LedgerSortColumn,
 };
-use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

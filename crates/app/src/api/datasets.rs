@@ -3,9 +3,9 @@
 //! The upload itself goes through the JSON API in `src/http/datasets.rs`; membership and roles
 //! are checked in `services::datasets`.
 
+use super::AppError;
 use crate::api::traces::ProjectHead;
 use domain::datasets::{Dataset, DatasetImport, DatasetListing};
-use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

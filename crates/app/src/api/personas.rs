@@ -1,7 +1,7 @@
 //! Server functions for personas (any member reads them).
 
-use domain::personas::Persona;
 use super::AppError;
+use domain::personas::Persona;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,8 @@
 //! Server functions of the chat playground: its page data and saving a conversation. The chat
 //! itself streams from `POST /projects/{slug}/playground/chat` (src/http/playground.rs).
 
-use domain::playground::PlaygroundData;
 use super::AppError;
+use domain::playground::PlaygroundData;
 use leptos::prelude::*;
 
 /// Keys, personas and saved conversations of a project (any member); `conversation` reopens

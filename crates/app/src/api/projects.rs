@@ -1,7 +1,7 @@
 //! Project pages' data.
 
-use domain::ProjectRole;
 use super::AppError;
+use domain::ProjectRole;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

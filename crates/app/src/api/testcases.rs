@@ -3,11 +3,11 @@
 //! the views say whether the viewer may change things (editors and owners). Changes are HTML
 //! form posts (src/http/forms/testcases.rs).
 
+use super::AppError;
 use domain::{
     playground::KeyChoice,
     testcases::{CaseComment, CaseStatus, RunStatus, Suite, SuiteRun, SuiteRunCounts, TestCase, TestRun},
 };
-use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

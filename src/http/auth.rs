@@ -127,10 +127,9 @@ async fn current_user(state: &AppState, session: &Session) -> Result<Option<serv
         return Ok(None);
     };
     let now = now_ms();
-    let user = state.services.stores.primary.user_by_id(&user_id).await?;
     let lifetime_ms = state.settings.auth.session_absolute_minutes * 60_000;
-    let valid = user.as_ref().is_some_and(|u| services::sessions::still_valid(u, &meta, now, lifetime_ms));
-    if !valid {
+    let user = services::sessions::session_user(state.services.stores.primary.as_ref(), &user_id, &meta, now, lifetime_ms).await?;
+    if user.is_none() {
         session.flush().await?;
         return Ok(None);
     }

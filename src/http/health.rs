@@ -44,7 +44,7 @@ async fn metrics(State(state): State<AppState>, req: Request) -> Response {
         }
     }
     // A store that cannot answer shows as -1 rather than failing the scrape.
-    let depth = state.services.stores.primary.queue_depth().await.map(|d| d as i64).unwrap_or(-1);
+    let depth = services::readiness::queue_depth(state.services.stores.primary.as_ref()).await.map(|d| d as i64).unwrap_or(-1);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
         state.metrics.render(depth, state.ingest.queued_spans()),

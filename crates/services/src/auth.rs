@@ -99,6 +99,11 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Should the first-run page offer to create the first administrator? Only while there are no users.
+pub async fn first_run_needed(store: &dyn PrimaryStore) -> ServiceResult<bool> {
+    Ok(store.count_users().await? == 0)
+}
+
 /// The first administrator, from the first-run page: only while there are no users.
 pub async fn first_run_admin(
     store: &dyn PrimaryStore,
@@ -108,7 +113,7 @@ pub async fn first_run_admin(
     password: &str,
     cost: HashCost,
 ) -> ServiceResult<User> {
-    if store.count_users().await? > 0 {
+    if !first_run_needed(store).await? {
         return Err(ServiceError::Conflict("this installation already has an administrator".into()));
     }
     let user = crate::users::new_account(store, email, name, password, GlobalRole::Admin, false, cost).await?;

@@ -47,3 +47,8 @@ fn short_reason(e: &crate::StoreError) -> String {
         _ => "error (see server log)".into(),
     }
 }
+
+/// Jobs waiting in the queue (the `/metrics` gauge).
+pub async fn queue_depth(store: &dyn crate::ports::PrimaryStore) -> crate::ServiceResult<u64> {
+    Ok(store.queue_depth().await?)
+}

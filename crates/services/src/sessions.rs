@@ -28,6 +28,18 @@ pub fn still_valid(user: &User, facts: &SessionFacts, now_ms: i64, absolute_life
 }
 
 /// The caller's sessions, the current one (token `current`) first, then the most recently seen.
+/// The user of a signed-in session if it is still valid ([`still_valid`]); `None` ends it.
+pub async fn session_user(
+    store: &dyn PrimaryStore,
+    user_id: &str,
+    facts: &SessionFacts,
+    now_ms: i64,
+    absolute_lifetime_ms: i64,
+) -> ServiceResult<Option<User>> {
+    let user = store.user_by_id(user_id).await?;
+    Ok(user.filter(|u| still_valid(u, facts, now_ms, absolute_lifetime_ms)))
+}
+
 pub async fn list_mine(dir: &dyn SessionDirectory, ctx: &RequestContext, current: Option<&str>) -> ServiceResult<Vec<SessionView>> {
     let actor = ctx.actor()?;
     let mut views: Vec<SessionView> = dir

@@ -18,5 +18,5 @@ pub async fn load_account() -> Result<AccountView, AppError> {
 #[server(prefix = "/api")]
 pub async fn first_run_needed() -> Result<bool, AppError> {
     use super::support::*;
-    Ok(stores().primary.count_users().await.map_err(|e| fail(e.into()))? == 0)
+    services::auth::first_run_needed(stores().primary.as_ref()).await.map_err(fail)
 }

@@ -280,6 +280,21 @@ abort() {
 
 # ---------------------------------------------------------------- main
 
+# Cargo's incremental caches grow run after run (23 GB was seen) until the disk is full and builds die
+# mid-way; past INCREMENTAL_MAX_MB they are dropped (the compiled dependencies are kept).
+INCREMENTAL_MAX_MB=${ED_INCREMENTAL_MAX_MB:-6144}
+prune_incremental() {
+  local dir size
+  for dir in "$CARGO_TARGET_DIR"/debug/incremental "$CARGO_TARGET_DIR"/*/debug/incremental; do
+    [[ -d $dir ]] || continue
+    size=$(du -sm "$dir" | cut -f1)
+    if ((size > INCREMENTAL_MAX_MB)); then
+      log "dropping $dir ($size MB > $INCREMENTAL_MAX_MB MB)"
+      rm -rf "$dir"
+    fi
+  done
+}
+
 main() {
   local lint=1 run_e2e=1
   while (($#)); do
@@ -295,6 +310,7 @@ main() {
   rm -rf "$TEST_LOGS"
   mkdir -p "$TEST_LOGS"
   log "ElasticDash test run: target dir $CARGO_TARGET_DIR, logs ${TEST_LOGS#"$ROOT"/}"
+  prune_incremental
 
   step "install tools" bash "$ROOT/scripts/install-tools.sh" --for test || abort "install tools"
 

@@ -337,6 +337,7 @@ mod tests {
         assert!(parse_entry("[]", None).unwrap_err().to_string().contains("JSON object"));
         assert_eq!(key_of("table|public.users").unwrap(), EntryKey::table("public", "users"));
         assert!(key_of("public.users").is_err());
-        assert_eq!(draft_page("p", "../x"), "/projects/p/kb/drafts");
+        assert_eq!(draft_page("shop", "../x"), "/projects/shop/kb/drafts");
+        assert_eq!(draft_page("x", "0191-ab"), "/projects", "a bad slug goes to the project list");
     }
 }

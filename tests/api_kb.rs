@@ -352,8 +352,11 @@ async fn hostile_files_fail_with_a_reason_and_make_nothing() {
     // Too large for the form: refused before anything is stored.
     let big = vec![b' '; imports::MAX_FILE_BYTES + 10];
     let form = multipart::Form::new().text("format", "openapi").part("file", multipart::Part::bytes(big).file_name("big.json"));
+    let before = imports::list(&w.app.stores, &w.owner_ctx, SLUG).await.unwrap().1.len();
     let res = w.editor.post(w.app.url(&format!("/projects/{SLUG}/kb/imports/upload"))).multipart(form).send().await.unwrap();
-    assert!(res.status() == StatusCode::SEE_OTHER || res.status() == StatusCode::PAYLOAD_TOO_LARGE, "{}", res.status());
+    let flash = common::flash_after(&w.app, &w.editor, res).await;
+    assert!(flash.contains("at most 50 MiB"), "{flash}");
+    assert_eq!(imports::list(&w.app.stores, &w.owner_ctx, SLUG).await.unwrap().1.len(), before, "no import was made");
     let (_, drafts) = drafts::list(w.app.stores.primary.as_ref(), &w.owner_ctx, SLUG, drafts::DraftList::All, 0).await.unwrap();
     assert!(drafts.is_empty(), "nothing half-imported");
     w.app.shutdown().await;

@@ -177,7 +177,9 @@ async fn upload_and_import(p: &Project, file: &Path) -> DatasetImport {
 
 /// The dashboard's figures (the page's own service call) and its HTML equal the expected sums.
 async fn assert_dashboard(p: &Project, expected: &Expected) {
-    let d = services::ledger_dashboard::dashboard(p.app.stores.analytics.as_ref(), &p.id, &LedgerFilter::default()).await.unwrap();
+    let d = services::ledger_dashboard::dashboard(p.app.stores.analytics.as_ref(), &test_support::pid(&p.id), &LedgerFilter::default())
+        .await
+        .unwrap();
     assert_eq!(d.rows, expected.rows, "every row is visible");
     let k = &d.kpis;
     for (label, shown, want) in [
@@ -282,7 +284,7 @@ mod otlp {
         use domain::traces::{TraceFilter, TraceOrder, TraceQuery};
         let filter = TraceFilter { from_ns: 0, to_ns: i64::MAX as u64, ..Default::default() };
         let query = TraceQuery { filter, order: TraceOrder::Newest, after: None, limit: 10 };
-        app.stores.analytics.list_traces(project_id, &query).await.unwrap().traces.iter().map(|t| t.span_count).sum()
+        app.stores.analytics.list_traces(&test_support::pid(project_id), &query).await.unwrap().traces.iter().map(|t| t.span_count).sum()
     }
 
     #[tokio::test]

@@ -539,7 +539,7 @@ async fn seed_trace(app: &TestApp) {
         input: Some("hello".into()),
         ..domain::traces::SpanRow::new(TRACE, SPAN, None, "matrix", start, 1_000_000)
     };
-    app.stores.analytics.insert_spans(&project.id, &[span]).await.unwrap();
+    app.stores.analytics.insert_spans(&test_support::pid(&project.id), &[span]).await.unwrap();
 }
 
 async fn client_for(app: &TestApp, who: Who) -> reqwest::Client {
@@ -634,7 +634,7 @@ async fn json_routes_allow_exactly_their_callers() {
     assert!(failures.is_empty(), "access leaks or wrong denials:\n{}", failures.join("\n"));
     // The seeded upload got no chunk from anyone (the wrong-sized ones were refused).
     let project = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
-    let import = app.stores.primary.dataset_import(&project.id, SEEDED).await.unwrap().unwrap();
+    let import = app.stores.primary.dataset_import(&test_support::pid(&project.id), SEEDED).await.unwrap().unwrap();
     assert_eq!((import.chunks_received, import.status), (0, domain::datasets::ImportStatus::Uploading));
     app.shutdown().await;
 }

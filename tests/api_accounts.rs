@@ -200,7 +200,7 @@ async fn projects_members_roles_and_the_last_owner() {
     )
     .await;
     assert!(msg.contains("needs an owner"), "{msg}");
-    assert_eq!(app.stores.primary.member_role(&project.id, &owner_id).await.unwrap(), Some(ProjectRole::Owner));
+    assert_eq!(app.stores.primary.member_role(&test_support::pid(&project.id), &owner_id).await.unwrap(), Some(ProjectRole::Owner));
     app.shutdown().await;
 }
 
@@ -224,7 +224,7 @@ async fn api_keys_show_their_secret_once_verify_and_revoke() {
     let store = app.stores.primary.as_ref();
     let principal = services::api_keys::verify(store, &cache, public_id, secret, "ingest").await.unwrap();
     let key = store.api_key_by_public_id(public_id).await.unwrap().unwrap();
-    assert_eq!(principal.project_id, key.project_id);
+    assert_eq!(principal.project_id.as_str(), key.project_id);
     assert!(!key.secret_hash.contains(secret), "only a hash is stored");
     assert_eq!(services::api_keys::verify(store, &cache, public_id, "sk-ed-wrong", "ingest").await.unwrap_err().code(), "unauthenticated");
     assert_eq!(services::api_keys::verify(store, &cache, public_id, secret, "read").await.unwrap_err().code(), "forbidden");
@@ -337,9 +337,15 @@ async fn usage_page_shows_counts_against_the_plan_and_this_months_usage() {
     let bob = sign_in(&app, "bob@example.com", PASSWORD).await;
     bob.post(app.url("/projects")).form(&[("name", "Metered")]).send().await.unwrap();
     let project = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse("metered").unwrap()).await.unwrap().unwrap();
-    services::quota::record(app.stores.analytics.as_ref(), &project.id, domain::QuotaKind::TracesPerMonth, 1234, services::clock::now_ms())
-        .await
-        .unwrap();
+    services::quota::record(
+        app.stores.analytics.as_ref(),
+        &test_support::pid(&project.id),
+        domain::QuotaKind::TracesPerMonth,
+        1234,
+        services::clock::now_ms(),
+    )
+    .await
+    .unwrap();
     let html = bob.get(app.url("/account/usage")).send().await.unwrap().text().await.unwrap();
     let plan_at = html.find("Plan: ").expect("the plan heading");
     assert!(html[plan_at..plan_at + 40].contains("Free"), "the seeded default plan: {}", &html[plan_at..plan_at + 40]);

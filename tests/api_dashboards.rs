@@ -83,10 +83,10 @@ async fn setup() -> Setup {
     let (a, b, hidden) = (ledger("imp-1", 0..100), ledger("imp-2", 100..180), ledger("imp-3", 180..200));
     let store = &app.stores.analytics;
     for (import, rows) in [("imp-1", &a), ("imp-2", &b), ("imp-3", &hidden)] {
-        store.insert_ledger_rows(&project.id, import, rows).await.unwrap();
+        store.insert_ledger_rows(&test_support::pid(&project.id), import, rows).await.unwrap();
     }
-    store.commit_import(&project.id, "ds-1", "imp-1", CommitMode::Append).await.unwrap();
-    store.commit_import(&project.id, "ds-1", "imp-2", CommitMode::Append).await.unwrap();
+    store.commit_import(&test_support::pid(&project.id), "ds-1", "imp-1", CommitMode::Append).await.unwrap();
+    store.commit_import(&test_support::pid(&project.id), "ds-1", "imp-2", CommitMode::Append).await.unwrap();
     Setup { app, analyst, rows: [a, b].concat() }
 }
 

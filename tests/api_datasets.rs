@@ -108,7 +108,7 @@ async fn import(s: &Setup, file_name: &str, bytes: &[u8], extra: Value) -> Datas
 
 async fn visible_rows(s: &Setup, dataset_id: Option<&str>) -> u64 {
     let filter = LedgerFilter { datasets: dataset_id.into_iter().map(str::to_owned).collect(), ..LedgerFilter::default() };
-    let totals = s.app.stores.analytics.ledger_totals(&s.project_id, &filter, LedgerGroupBy::None).await.unwrap();
+    let totals = s.app.stores.analytics.ledger_totals(&test_support::pid(&s.project_id), &filter, LedgerGroupBy::None).await.unwrap();
     totals.iter().map(|t| t.rows).sum()
 }
 
@@ -174,7 +174,7 @@ async fn a_csv_upload_is_chunked_resumed_imported_and_visible() {
     assert_eq!(done.status.as_str(), "completed", "{:?}", done.error);
     assert_eq!((done.rows_read, done.rows_accepted, done.rows_rejected), (3_000, 3_000, 0));
     assert_eq!(visible_rows(&s, Some(&done.dataset_id)).await, 3_000);
-    let dataset = s.app.stores.primary.dataset(&s.project_id, &done.dataset_id).await.unwrap().unwrap();
+    let dataset = s.app.stores.primary.dataset(&test_support::pid(&s.project_id), &done.dataset_id).await.unwrap().unwrap();
     assert_eq!((dataset.name.as_str(), dataset.rows, dataset.size_bytes), ("FY ledger", 3_000, bytes.len() as u64));
 
     // The dashboard shows it.
@@ -213,7 +213,7 @@ async fn append_adds_rows_replace_swaps_them_and_delete_removes_everything() {
     let third = import(&s, "full.csv", &generated_csv(30, 9), json!({"mode": "replace", "dataset_id": dataset_id})).await;
     assert_eq!(third.status.as_str(), "completed", "{:?}", third.error);
     assert_eq!(visible_rows(&s, Some(&dataset_id)).await, 30);
-    let dataset = s.app.stores.primary.dataset(&s.project_id, &dataset_id).await.unwrap().unwrap();
+    let dataset = s.app.stores.primary.dataset(&test_support::pid(&s.project_id), &dataset_id).await.unwrap().unwrap();
     assert_eq!(dataset.rows, 30);
 
     // A second dataset with the same name is refused; appending to an unknown one too.
@@ -222,14 +222,14 @@ async fn append_adds_rows_replace_swaps_them_and_delete_removes_everything() {
     let (status, _) = start(&s, json!({"file_name": "x.csv", "size_bytes": 10, "mode": "append", "dataset_id": "nope"})).await;
     assert_eq!(status, Http::NOT_FOUND);
 
-    let listing = s.app.stores.primary.list_datasets(&s.project_id).await.unwrap();
+    let listing = s.app.stores.primary.list_datasets(&test_support::pid(&s.project_id)).await.unwrap();
     assert_eq!(listing.len(), 1);
     assert_eq!(listing[0].uploader_email.as_deref(), Some("owner@example.com"));
 
     services::datasets::delete_dataset(&s.app.stores, &owner_ctx(&s).await, "alpha", &dataset_id).await.unwrap();
     assert_eq!(visible_rows(&s, None).await, 0);
     assert!(s.app.stores.blob.list(&format!("datasets/{}/", s.project_id)).await.unwrap().is_empty(), "files deleted");
-    assert!(s.app.stores.primary.list_datasets(&s.project_id).await.unwrap().is_empty());
+    assert!(s.app.stores.primary.list_datasets(&test_support::pid(&s.project_id)).await.unwrap().is_empty());
     let audit = s.app.stores.primary.list_audit(&Default::default(), None, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.record.action == "dataset.delete" && e.record.entity_id == dataset_id), "deletion audited");
 }
@@ -295,7 +295,7 @@ async fn bad_uploads_get_clear_answers_and_leave_nothing_visible() {
     // Another project's upload is not found; anonymous callers are refused.
     add_user(&s.app, "stranger@example.com", GlobalRole::User).await;
     let stranger = sign_in(&s.app, "stranger@example.com", PASSWORD).await;
-    let some = s.app.stores.primary.list_datasets(&s.project_id).await.unwrap();
+    let some = s.app.stores.primary.list_datasets(&test_support::pid(&s.project_id)).await.unwrap();
     let import_id = some[0].latest.as_ref().unwrap().id.clone();
     let res = stranger.get(s.app.url(&format!("/projects/alpha/datasets/uploads/{import_id}"))).send().await.unwrap();
     assert_eq!(res.status(), Http::NOT_FOUND);
@@ -352,7 +352,7 @@ async fn an_upload_resumes_after_a_server_restart_and_equals_a_clean_one() {
         let filter = LedgerFilter { datasets: vec![dataset], ..LedgerFilter::default() };
         let analytics = s.app.stores.analytics.clone();
         let project = s.project_id.clone();
-        async move { analytics.ledger_totals(&project, &filter, LedgerGroupBy::AccountGroup).await.unwrap() }
+        async move { analytics.ledger_totals(&test_support::pid(&project), &filter, LedgerGroupBy::AccountGroup).await.unwrap() }
     };
     assert_eq!(totals(resumed_import.dataset_id.clone()).await, totals(clean.dataset_id.clone()).await);
 }
@@ -451,7 +451,7 @@ async fn unmapped_columns_are_kept_as_extra_attributes() {
     assert_eq!((done.status.as_str(), done.rows_accepted), ("completed", 2), "{:?}", done.error);
     let filter = LedgerFilter { datasets: vec![done.dataset_id.clone()], ..LedgerFilter::default() };
     let sort = domain::ledger_dashboard::LedgerSort { column: domain::ledger_dashboard::LedgerSortColumn::Row, descending: false };
-    let page = s.app.stores.analytics.ledger_records(&s.project_id, &filter, sort, 0, 10).await.unwrap();
+    let page = s.app.stores.analytics.ledger_records(&test_support::pid(&s.project_id), &filter, sort, 0, 10).await.unwrap();
     let extra: Value = serde_json::from_str(&page.rows[0].extra).unwrap();
     assert_eq!(extra, json!({"Project code": "PRJ-7", "Notes": "first sale"}));
     assert_eq!(page.rows[1].extra, "", "blank unmapped cells are left out");

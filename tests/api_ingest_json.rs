@@ -66,7 +66,7 @@ async fn a_json_batch_roundtrips_into_span_rows() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!({ "accepted": 2 }));
 
-    let rows = app.stores.analytics.trace_spans(&project_id, TRACE).await.unwrap();
+    let rows = app.stores.analytics.trace_spans(&test_support::pid(&project_id), TRACE).await.unwrap();
     assert_eq!(rows.len(), 2);
     let root = rows.iter().find(|r| r.span_id == ROOT).unwrap();
     assert_eq!(root.parent_span_id, None);
@@ -92,7 +92,7 @@ async fn a_json_batch_roundtrips_into_span_rows() {
 
     // Sending the same batch again keeps one copy of each span.
     assert_eq!(send(&app, &auth, &batch()).await.0, StatusCode::OK);
-    assert_eq!(app.stores.analytics.trace_spans(&project_id, TRACE).await.unwrap().len(), 2);
+    assert_eq!(app.stores.analytics.trace_spans(&test_support::pid(&project_id), TRACE).await.unwrap().len(), 2);
     app.shutdown().await;
 }
 
@@ -205,6 +205,6 @@ async fn invalid_batches_are_refused_whole_with_the_field_named() {
         StatusCode::UNAUTHORIZED
     );
 
-    assert!(app.stores.analytics.trace_spans(&project_id, TRACE).await.unwrap().is_empty(), "nothing written");
+    assert!(app.stores.analytics.trace_spans(&test_support::pid(&project_id), TRACE).await.unwrap().is_empty(), "nothing written");
     app.shutdown().await;
 }

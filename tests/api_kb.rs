@@ -97,7 +97,7 @@ async fn world() -> World {
     let store = app.stores.primary.as_ref();
     let input = ProjectInput { name: "Shop".into(), slug: SLUG.into(), description: String::new() };
     let project = projects::create(store, &ctx(&owner), input).await.unwrap();
-    store.set_member(&project.id, &editor.id, ProjectRole::Editor, services::clock::now_ms()).await.unwrap();
+    store.set_member(&test_support::pid(&project.id), &editor.id, ProjectRole::Editor, services::clock::now_ms()).await.unwrap();
     let created = services::api_keys::create(store, &ctx(&owner), SLUG, "agents", &["read".to_owned()]).await.unwrap();
     let key = format!("{}:{}", created.record.public_id, created.secret);
     World {
@@ -134,7 +134,7 @@ async fn settled(w: &World, id: &str) -> imports::ImportPreview {
 async fn index_ready(w: &World, release: u64) {
     let project = w.app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
     for _ in 0..200 {
-        if let Some(r) = w.app.stores.primary.kb_index(&project.id, release).await.unwrap() {
+        if let Some(r) = w.app.stores.primary.kb_index(&test_support::pid(&project.id), release).await.unwrap() {
             assert_ne!(r.status, IndexStatus::Failed, "{:?}", r.error);
             if r.status == IndexStatus::Ready {
                 return;
@@ -388,5 +388,92 @@ async fn a_real_mcp_client_uses_the_tools() {
     assert!(seen["search"].as_str().unwrap().contains("POST /orders/{id}/refund"), "{seen}");
     assert_eq!((seen["search_error"].as_bool(), seen["missing_error"].as_bool()), (Some(false), Some(true)));
     assert!(seen["operation"].as_str().unwrap().contains("List orders"), "{seen}");
+    w.app.shutdown().await;
+}
+
+/// The KB feeds the rest of the product: a playground turn with "ground on the KB" gets the
+/// nearest entries in its system prompt (named in the stream's start event and visible in the
+/// span's input), and the AI test-generation prompt names the entries nearest to the traces.
+#[tokio::test]
+async fn the_playground_and_test_generation_are_grounded_on_the_active_release() {
+    use domain::personas::ChatTurn;
+    use domain::playground::{event, ChatCall, SseParser, StreamStart};
+    use futures::StreamExt;
+
+    let w = world().await;
+    let spec = upload(&w, "openapi", "shop.yaml", SPEC.as_bytes().to_vec()).await;
+    assert_eq!(apply_and_publish(&w, &spec).await, 1);
+    index_ready(&w, 1).await;
+
+    let fake = fake_llm::FakeLlm::start(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let base_url = fake.openai_base_url();
+    let form = [
+        ("name", "Fake OpenAI"),
+        ("vendor", "openai"),
+        ("base_url", base_url.as_str()),
+        ("api_key", "sk-good-key-123"),
+        ("default_model", "gpt-4o-mini"),
+    ];
+    let res = w.owner.post(w.app.url(&format!("/projects/{SLUG}/providers"))).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let project = w.app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
+    let pid = test_support::pid(&project.id);
+    let key_id = w.app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap().remove(0).id;
+
+    let turn = |ground: bool| ChatCall {
+        key_id: key_id.clone(),
+        system_prompt: "You help the shop's support team.".into(),
+        messages: vec![ChatTurn { role: "user".into(), content: "How do I refund an order?".into() }],
+        ground_on_kb: ground,
+        ..ChatCall::default()
+    };
+    let start_of = |call: ChatCall| {
+        let (w, url) = (&w, w.app.url(&format!("/projects/{SLUG}/playground/chat")));
+        async move {
+            let res = w.owner.post(url).json(&call).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let (mut parser, mut events, mut body) = (SseParser::default(), Vec::new(), res.bytes_stream());
+            while let Some(chunk) = body.next().await {
+                events.extend(parser.push(&chunk.unwrap()));
+            }
+            assert_eq!(events.last().map(|e| e.event.as_str()), Some(event::DONE), "{events:?}");
+            serde_json::from_str::<StreamStart>(&events[0].data).unwrap()
+        }
+    };
+
+    let grounded = start_of(turn(true)).await;
+    let g = grounded.grounded.clone().expect("the start event says what grounded the turn");
+    assert_eq!(g.release, Some(1));
+    assert_eq!(g.entries.first().map(String::as_str), Some("POST /orders/{id}/refund"), "{g:?}");
+    let plain = start_of(turn(false)).await;
+    assert_eq!(plain.grounded, None, "no grounding unless asked");
+
+    // The span shows the system prompt the model really got.
+    let span_input = |trace_id: String| {
+        let (w, pid) = (&w, pid.clone());
+        async move {
+            for _ in 0..200 {
+                if let Some(s) = w.app.stores.analytics.trace_spans(&pid, &trace_id).await.unwrap().into_iter().next() {
+                    return s.input.unwrap_or_default();
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            panic!("no span for {trace_id}");
+        }
+    };
+    let with_kb = span_input(grounded.trace_id).await;
+    assert!(with_kb.contains("Knowledge base of the system under test (release 1)"), "{with_kb}");
+    assert!(with_kb.contains("POST /orders/{id}/refund"), "{with_kb}");
+    assert!(with_kb.contains("You help the shop"), "the person's system prompt comes first: {with_kb}");
+    let without = span_input(plain.trace_id).await;
+    assert!(!without.contains("Knowledge base"), "{without}");
+
+    // Test generation: the prompt shown on the page names the entries nearest to the traces
+    // (the two playground turns asked about refunds).
+    let page = w.editor.get(w.app.url(&format!("/projects/{SLUG}/tests/generate"))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Knowledge base of the system under test (release 1)"), "the generation prompt has the KB section");
+    assert!(html.contains("POST /orders/{id}/refund"));
     w.app.shutdown().await;
 }

@@ -147,7 +147,7 @@ async fn stored_spans(app: &TestApp, project_id: &str) -> u64 {
         after: None,
         limit: 500,
     };
-    app.stores.analytics.list_traces(project_id, &query).await.unwrap().traces.iter().map(|t| t.span_count).sum()
+    app.stores.analytics.list_traces(&test_support::pid(project_id), &query).await.unwrap().traces.iter().map(|t| t.span_count).sum()
 }
 
 #[tokio::test]
@@ -161,7 +161,7 @@ async fn protobuf_json_and_gzip_exports_are_stored_with_genai_fields() {
     assert_eq!(res.headers()["content-type"], "application/x-protobuf");
     let body = ExportTraceServiceResponse::decode(res.bytes().await.unwrap()).unwrap();
     assert!(body.partial_success.is_none(), "{body:?}");
-    let spans = app.stores.analytics.trace_spans(&key.project_id, &trace_hex(1)).await.unwrap();
+    let spans = app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(1)).await.unwrap();
     assert_eq!(spans.len(), 2);
     let chat = spans.iter().find(|r| r.name == "chat gpt-4o").unwrap();
     assert_eq!(chat.parent_span_id.as_deref(), Some(span_hex(1).as_str()));
@@ -185,7 +185,7 @@ async fn protobuf_json_and_gzip_exports_are_stored_with_genai_fields() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(app.stores.analytics.trace_spans(&key.project_id, &trace_hex(2)).await.unwrap().len(), 2);
+    assert_eq!(app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(2)).await.unwrap().len(), 2);
 
     // OTLP/JSON (hex ids, string int64), answered in JSON.
     let start = now_ns() - 1_000_000_000;
@@ -198,15 +198,19 @@ async fn protobuf_json_and_gzip_exports_are_stored_with_genai_fields() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "application/json");
     assert_eq!(res.json::<serde_json::Value>().await.unwrap(), serde_json::json!({}));
-    let rows = app.stores.analytics.trace_spans(&key.project_id, &trace_hex(3)).await.unwrap();
+    let rows = app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(3)).await.unwrap();
     assert_eq!((rows.len(), rows[0].name.as_str(), rows[0].service_name.as_str()), (1, "json-root", "unknown_service"));
 
     // Gzip JSON too.
     let res = post(&app, "/v1/traces", &key.bearer(), "application/json", Some("gzip"), gzip(json.to_string().as_bytes())).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(app.stores.analytics.trace_spans(&key.project_id, &trace_hex(3)).await.unwrap().len(), 1, "a resent span is kept once");
+    assert_eq!(
+        app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(3)).await.unwrap().len(),
+        1,
+        "a resent span is kept once"
+    );
     // Usage: one trace per root span written.
-    let usage = app.stores.analytics.usage_by_day(&key.project_id, 0, i64::MAX).await.unwrap();
+    let usage = app.stores.analytics.usage_by_day(&test_support::pid(&key.project_id), 0, i64::MAX).await.unwrap();
     let traces: u64 = usage.iter().filter(|d| d.kind == "traces_per_month").map(|d| d.quantity).sum();
     assert!(traces >= 3, "{usage:?}");
     app.shutdown().await;
@@ -261,8 +265,8 @@ async fn a_key_writes_only_into_its_own_project() {
     let (_, a) = project_key(&app, "proj-a", &["ingest"]).await;
     let (_, b) = project_key(&app, "proj-b", &["ingest"]).await;
     assert_eq!(post_proto(&app, &a, &request(genai_trace(7))).await.status(), StatusCode::OK);
-    assert_eq!(app.stores.analytics.trace_spans(&a.project_id, &trace_hex(7)).await.unwrap().len(), 2);
-    assert!(app.stores.analytics.trace_spans(&b.project_id, &trace_hex(7)).await.unwrap().is_empty());
+    assert_eq!(app.stores.analytics.trace_spans(&test_support::pid(&a.project_id), &trace_hex(7)).await.unwrap().len(), 2);
+    assert!(app.stores.analytics.trace_spans(&test_support::pid(&b.project_id), &trace_hex(7)).await.unwrap().is_empty());
     assert_eq!(stored_spans(&app, &b.project_id).await, 0);
     // A's public id with B's secret is no key at all.
     let mixed = Key { project_id: b.project_id.clone(), public_id: a.public_id.clone(), secret: b.secret.clone() };
@@ -386,7 +390,7 @@ async fn rejected_spans_are_reported_as_partial_success_and_huge_attributes_are_
     let partial = body.partial_success.expect("partial success");
     assert_eq!(partial.rejected_spans, 1);
     assert!(partial.error_message.contains("span"), "{}", partial.error_message);
-    let rows = app.stores.analytics.trace_spans(&key.project_id, &trace_hex(1)).await.unwrap();
+    let rows = app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(1)).await.unwrap();
     assert_eq!(rows.len(), 2);
     let chat = rows.iter().find(|r| r.name == "chat gpt-4o").unwrap();
     assert!(chat.truncated && chat.attributes.len() < 100_000, "huge attribute cut: {} bytes", chat.attributes.len());
@@ -401,7 +405,7 @@ async fn rejected_spans_are_reported_as_partial_success_and_huge_attributes_are_
     assert_eq!(res.status(), StatusCode::OK);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["partialSuccess"]["rejectedSpans"], "1", "{body}");
-    assert_eq!(app.stores.analytics.trace_spans(&key.project_id, &trace_hex(2)).await.unwrap().len(), 1);
+    assert_eq!(app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(2)).await.unwrap().len(), 1);
     app.shutdown().await;
 }
 
@@ -412,7 +416,7 @@ async fn oversize_input_goes_to_the_blob_store_with_a_preview_in_the_row() {
     let prompt: String = "長い入力 long input. ".repeat(5_000);
     let sp = span(1, 1, None, "llm", vec![kv("input.value", s(&prompt)), kv("output.value", s("short answer"))]);
     assert_eq!(post_proto(&app, &key, &request(vec![sp])).await.status(), StatusCode::OK);
-    let rows = app.stores.analytics.trace_spans(&key.project_id, &trace_hex(1)).await.unwrap();
+    let rows = app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(1)).await.unwrap();
     let row = &rows[0];
     let blob_key = row.input_blob.clone().expect("input offloaded");
     assert_eq!(blob_key, format!("projects/{}/spans/{}/{}/input", key.project_id, trace_hex(1), span_hex(1)));
@@ -487,8 +491,8 @@ async fn a_full_queue_answers_503_with_retry_after_and_loses_nothing_acknowledge
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "1");
     assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
-    assert_eq!(app.stores.analytics.trace_spans(&key.project_id, &trace_hex(1)).await.unwrap().len(), 2);
-    assert!(app.stores.analytics.trace_spans(&key.project_id, &trace_hex(2)).await.unwrap().is_empty());
+    assert_eq!(app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(1)).await.unwrap().len(), 2);
+    assert!(app.stores.analytics.trace_spans(&test_support::pid(&key.project_id), &trace_hex(2)).await.unwrap().is_empty());
     // Room again once the first batch is written.
     assert_eq!(post_proto(&app, &key, &request(genai_trace(2))).await.status(), StatusCode::OK);
     app.shutdown().await;

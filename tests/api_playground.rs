@@ -29,7 +29,7 @@ async fn create_key(app: &TestApp, owner: &Client, name: &str, vendor: &str, bas
     let res = owner.post(app.url("/projects/alpha/providers")).form(&form).send().await.unwrap();
     assert_eq!(res.status(), Http::SEE_OTHER);
     let project = app.stores.primary.project_by_slug(&domain::ProjectSlug::parse("alpha").unwrap()).await.unwrap().unwrap();
-    let keys = app.stores.primary.list_provider_keys(Some(&project.id)).await.unwrap();
+    let keys = app.stores.primary.list_provider_keys(Some(&test_support::pid(&project.id))).await.unwrap();
     keys.into_iter().find(|k| k.name == name).unwrap_or_else(|| panic!("provider key {name} saved")).id
 }
 
@@ -77,7 +77,7 @@ fn data<T: serde::de::DeserializeOwned>(e: &SseEvent) -> T {
 
 async fn span_of(s: &Setup, trace_id: &str) -> SpanRow {
     for _ in 0..200 {
-        let spans = s.app.stores.analytics.trace_spans(&s.project_id, trace_id).await.unwrap();
+        let spans = s.app.stores.analytics.trace_spans(&test_support::pid(&s.project_id), trace_id).await.unwrap();
         if let Some(span) = spans.into_iter().next() {
             return span;
         }
@@ -133,7 +133,7 @@ async fn a_turn_streams_deltas_then_usage_and_leaves_a_priced_span() {
     assert_eq!(attrs["elasticdash.provider_key_id"], s.key_id.as_str());
 
     // Counted once for the plan quota, as a trace.
-    let usage = s.app.stores.analytics.usage_by_day(&s.project_id, 0, i64::MAX).await.unwrap();
+    let usage = s.app.stores.analytics.usage_by_day(&test_support::pid(&s.project_id), 0, i64::MAX).await.unwrap();
     let traces: u64 = usage.iter().filter(|d| d.kind == QuotaKind::TracesPerMonth.as_str()).map(|d| d.quantity).sum();
     assert_eq!(traces, 1);
     // The vendor saw the system prompt, the model and the parameters.

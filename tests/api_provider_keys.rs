@@ -37,7 +37,7 @@ async fn resolve(
     key_id: &str,
 ) -> Result<ResolvedKey, ServiceError> {
     let access = services::playground::authorize_in(store, ctx, slug).await?;
-    llm_gateway::resolve_key(store, cipher, &access.project.id, KeyChoice::Id(key_id)).await
+    llm_gateway::resolve_key(store, cipher, &test_support::pid(&access.project.id), KeyChoice::Id(key_id)).await
 }
 
 fn ctx(user: &User) -> RequestContext {
@@ -154,7 +154,7 @@ async fn an_owner_adds_a_key_that_is_stored_encrypted_and_shown_by_its_last_4() 
     assert!(contains(&bytes, "gpt-4o-mini"), "reading the right file");
     assert!(!contains(&bytes, SECRET) && !contains(&bytes, "SECRETVALUE"), "the key is in the database file in clear");
     let pid = project_id(app, SLUG).await;
-    let rows = app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap();
+    let rows = app.stores.primary.list_provider_keys(Some(&test_support::pid(&pid))).await.unwrap();
     let stored = rows[0].key_ciphertext.clone().unwrap();
     assert!(!contains(&stored, "SECRETVALUE"));
     assert_eq!(w.cipher.decrypt(Some(&pid), &rows[0].id, &stored).unwrap(), SECRET);
@@ -227,7 +227,7 @@ async fn only_owners_manage_project_keys_and_only_admins_global_ones() {
     assert_eq!(anonymous.post(app.url(&path)).form(&form).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     assert_eq!(post(app, &w.owner, "/admin/providers", &form).await, "error: You do not have permission to do this");
     let pid = project_id(app, SLUG).await;
-    assert!(app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap().is_empty());
+    assert!(app.stores.primary.list_provider_keys(Some(&test_support::pid(&pid))).await.unwrap().is_empty());
 
     // The admin's global key is listed on the admin page and, read-only, on every project's.
     let admin = sign_in(app, "admin@example.com", PASSWORD).await;
@@ -259,7 +259,7 @@ async fn keys_resolve_only_in_the_projects_that_may_use_them() {
     let msg =
         post(app, &admin, "/admin/providers", &key_form("Local", "openai_compatible", "http://localhost:11434/v1", "", "llama3")).await;
     assert_eq!(msg, "ok: Provider key “Local” saved (no key).");
-    let other_key = store.list_provider_keys(Some(&project_id(app, OTHER).await)).await.unwrap().remove(0);
+    let other_key = store.list_provider_keys(Some(&test_support::pid(&project_id(app, OTHER).await))).await.unwrap().remove(0);
     let global_key = store.list_provider_keys(None).await.unwrap().remove(0);
 
     // The owner of both projects asks through the wrong one: not found.
@@ -321,7 +321,7 @@ async fn hostile_input_is_refused_with_a_reason_and_stores_nothing() {
         assert!(!msg.contains("SECRETVALUE"));
     }
     let pid = project_id(app, SLUG).await;
-    assert!(app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap().is_empty(), "nothing half-written");
+    assert!(app.stores.primary.list_provider_keys(Some(&test_support::pid(&pid))).await.unwrap().is_empty(), "nothing half-written");
     assert!(audit(app, "provider_key.create").await.is_empty());
 
     assert!(post(app, &w.owner, &path, &key_form("Main", "openai", "", SECRET, "gpt-4o")).await.starts_with("ok: "));
@@ -341,7 +341,7 @@ async fn rotating_the_master_key_re_encrypts_every_key() {
     post(app, &admin, "/admin/providers", &key_form("Shared", "xai", "", "xai-global-key-5555", "grok-3")).await;
     post(app, &admin, "/admin/providers", &key_form("Local", "openai_compatible", "http://127.0.0.1:1/v1", "", "llama3")).await;
     let pid = project_id(app, SLUG).await;
-    let main = store.list_provider_keys(Some(&pid)).await.unwrap().remove(0);
+    let main = store.list_provider_keys(Some(&test_support::pid(&pid))).await.unwrap().remove(0);
     let before = database_bytes(&w.db_path);
 
     let new = KeyCipher::from_encoded(&KeyCipher::generate_encoded()).unwrap();

@@ -21,7 +21,7 @@ async fn post(app: &TestApp, client: &reqwest::Client, path: &str, days: &str) -
 
 async fn retention_of(app: &TestApp, slug: &str) -> Option<u32> {
     let project = app.stores.primary.project_by_slug(&ProjectSlug::parse(slug).unwrap()).await.unwrap().unwrap();
-    app.stores.primary.project_retention(&project.id).await.unwrap()
+    app.stores.primary.project_retention(&test_support::pid(&project.id)).await.unwrap()
 }
 
 #[tokio::test]
@@ -81,7 +81,7 @@ async fn old_trace(app: &TestApp, project: &str, n: u64, age_days: u64) -> (Stri
     let mut row = span(&tid, &format!("{:016x}", n + 1), None, "chat", now_ns - age_days * DAY_NS, 1_000_000);
     row.input = Some("preview".into());
     row.input_blob = Some(key.as_str().to_owned());
-    app.stores.analytics.insert_spans(project, &[row]).await.unwrap();
+    app.stores.analytics.insert_spans(&test_support::pid(project), &[row]).await.unwrap();
     (tid, key)
 }
 
@@ -105,7 +105,7 @@ async fn the_expiry_job_removes_old_spans_and_their_blobs_per_project() {
         ids.push(store.create_project(new, &owner.id, now_ms()).await.unwrap().id);
     }
     let (weekly, default) = (&ids[0], &ids[1]);
-    store.set_project_retention(weekly, Some(7)).await.unwrap();
+    store.set_project_retention(&test_support::pid(weekly), Some(7)).await.unwrap();
 
     let (weekly_old, weekly_old_blob) = old_trace(&app, weekly, 1, 10).await;
     let (weekly_new, weekly_new_blob) = old_trace(&app, weekly, 2, 6).await;
@@ -114,7 +114,7 @@ async fn the_expiry_job_removes_old_spans_and_their_blobs_per_project() {
 
     let gone = |project: String, trace: String| {
         let analytics = app.stores.analytics.clone();
-        async move { analytics.trace_spans(&project, &trace).await.unwrap().is_empty() }
+        async move { analytics.trace_spans(&test_support::pid(&project), &trace).await.unwrap().is_empty() }
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while !(gone(weekly.clone(), weekly_old.clone()).await && gone(default.clone(), default_old.clone()).await) {
@@ -132,8 +132,12 @@ async fn the_expiry_job_removes_old_spans_and_their_blobs_per_project() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    assert_eq!(app.stores.analytics.trace_spans(weekly, &weekly_new).await.unwrap().len(), 1, "6 days old, 7 kept");
-    assert_eq!(app.stores.analytics.trace_spans(default, &default_kept).await.unwrap().len(), 1, "10 days old, 30 kept by default");
+    assert_eq!(app.stores.analytics.trace_spans(&test_support::pid(weekly), &weekly_new).await.unwrap().len(), 1, "6 days old, 7 kept");
+    assert_eq!(
+        app.stores.analytics.trace_spans(&test_support::pid(default), &default_kept).await.unwrap().len(),
+        1,
+        "10 days old, 30 kept by default"
+    );
     for key in [weekly_new_blob, default_kept_blob] {
         assert!(app.stores.blob.head(&key).await.is_ok(), "kept span's blob {key:?} is kept");
     }
@@ -177,7 +181,7 @@ async fn the_expiry_job_is_enqueued_once_and_succeeds() {
         assert!(std::time::Instant::now() < deadline, "job still {:?}", job.status);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(app.stores.analytics.trace_spans(&project.id, &trace).await.unwrap().is_empty());
+    assert!(app.stores.analytics.trace_spans(&test_support::pid(&project.id), &trace).await.unwrap().is_empty());
     let again = elasticdash::worker::retention::enqueue_expiry(store).await.unwrap();
     assert!(again.is_some_and(|j| j != id), "a finished job does not block the next one");
     app.shutdown().await;

@@ -162,7 +162,7 @@ async fn suite(s: &Setup, name: &str, cases: &[&TestCase]) -> Suite {
 
 async fn wait_final(app: &TestApp, project_id: &str, run_id: &str) -> TestRun {
     for _ in 0..300 {
-        let run = app.stores.primary.run(project_id, run_id).await.unwrap().unwrap();
+        let run = app.stores.primary.run(&test_support::pid(project_id), run_id).await.unwrap().unwrap();
         if run.status.is_final() {
             return run;
         }
@@ -208,7 +208,7 @@ async fn a_model_target_passes_then_fails_when_the_model_answer_changes_and_comp
     // The runner's own calls are spans of the run's trace.
     let mut spans = Vec::new();
     for _ in 0..50 {
-        spans = s.app.stores.analytics.trace_spans(&s.project_id, &run.trace_id).await.unwrap();
+        spans = s.app.stores.analytics.trace_spans(&test_support::pid(&s.project_id), &run.trace_id).await.unwrap();
         if spans.len() == 2 {
             break;
         }
@@ -272,7 +272,7 @@ async fn an_http_target_continues_the_trace_its_spans_are_matched_and_an_overrid
     assert_eq!(run.steps[1].observed.as_ref().unwrap().input, "How long do refunds take? (call 2)");
     assert!(run.prompt_fingerprint.is_some());
     // The application's spans carry the run's trace id; its root is a child of the runner's span.
-    let spans = s.app.stores.analytics.trace_spans(&s.project_id, &run.trace_id).await.unwrap();
+    let spans = s.app.stores.analytics.trace_spans(&test_support::pid(&s.project_id), &run.trace_id).await.unwrap();
     assert_eq!(spans.len(), 3);
     let root = spans.iter().find(|sp| sp.name == "POST /chat").unwrap();
     assert!(root.parent_span_id.as_deref().is_some_and(|p| p.len() == 16));
@@ -289,7 +289,7 @@ async fn an_http_target_continues_the_trace_its_spans_are_matched_and_an_overrid
     assert!(matches!(empty, Err(services::ServiceError::Invalid(_))));
     let overridden = test_runs::override_step(&s.app.stores, &s.ctx, &s.slug, &failed.id, 1, true, "policy changed").await.unwrap();
     assert_eq!(overridden.status, RunStatus::Success);
-    let stored = s.app.stores.primary.run(&s.project_id, &failed.id).await.unwrap().unwrap();
+    let stored = s.app.stores.primary.run(&test_support::pid(&s.project_id), &failed.id).await.unwrap().unwrap();
     let o = stored.steps[1].override_.clone().unwrap();
     assert_eq!((o.passed, o.comment.as_str(), o.by.as_deref()), (true, "policy changed", s.ctx.actor.as_ref().map(|a| a.user_id.as_str())));
     let filter = services::ports::AuditFilter { action: Some("test_run.override_step".into()), ..Default::default() };
@@ -504,9 +504,9 @@ async fn a_pending_suite_run_can_be_cancelled() {
         assert!(std::time::Instant::now() < deadline, "the in-flight run never ended");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let after = s.app.stores.primary.suite_run_counts(&s.project_id, &suite_run.id).await.unwrap();
+    let after = s.app.stores.primary.suite_run_counts(&test_support::pid(&s.project_id), &suite_run.id).await.unwrap();
     assert_eq!(after, counts, "a cancelled run's late result is dropped");
-    let stored = s.app.stores.primary.suite_run(&s.project_id, &suite_run.id).await.unwrap().unwrap();
+    let stored = s.app.stores.primary.suite_run(&test_support::pid(&s.project_id), &suite_run.id).await.unwrap().unwrap();
     assert_eq!(stored.status, RunStatus::Cancelled);
     assert!(app.requests() <= 1, "cancelled runs never call the target");
 }
@@ -542,7 +542,7 @@ async fn a_worker_killed_mid_suite_loses_and_doubles_nothing() {
         &s.app.stores,
         Starter::Key(&services::api_keys::KeyPrincipal {
             key_id: "k".into(),
-            project_id: s.project_id.clone(),
+            project_id: test_support::pid(&s.project_id),
             scopes: vec!["ingest".into()],
         }),
         &suite.id,
@@ -551,7 +551,7 @@ async fn a_worker_killed_mid_suite_loses_and_doubles_nothing() {
     .unwrap();
     // Stop the first server while a run is executing (its job is leased).
     for _ in 0..100 {
-        let c = s.app.stores.primary.suite_run_counts(&s.project_id, &suite_run.id).await.unwrap();
+        let c = s.app.stores.primary.suite_run_counts(&test_support::pid(&s.project_id), &suite_run.id).await.unwrap();
         if c.running > 0 && c.passed >= 1 {
             break;
         }
@@ -560,7 +560,7 @@ async fn a_worker_killed_mid_suite_loses_and_doubles_nothing() {
     let Setup { app: first, project_id, .. } = s;
     first.shutdown().await;
     let between = elasticdash::open_stores(&common::embedded_settings(dir.path()).stores).await.unwrap();
-    let mid = between.primary.suite_run_counts(&project_id, &suite_run.id).await.unwrap();
+    let mid = between.primary.suite_run_counts(&test_support::pid(&project_id), &suite_run.id).await.unwrap();
     assert!(mid.pending + mid.running > 0, "the suite was interrupted: {mid:?}");
     assert_eq!(mid.running, 1, "a leased run was interrupted: {mid:?}");
 
@@ -571,8 +571,8 @@ async fn a_worker_killed_mid_suite_loses_and_doubles_nothing() {
     let mut stored = None;
     // The last run's result is written before its job settles the suite run: wait for both.
     for _ in 0..300 {
-        counts = second.stores.primary.suite_run_counts(&project_id, &suite_run.id).await.unwrap();
-        stored = second.stores.primary.suite_run(&project_id, &suite_run.id).await.unwrap();
+        counts = second.stores.primary.suite_run_counts(&test_support::pid(&project_id), &suite_run.id).await.unwrap();
+        stored = second.stores.primary.suite_run(&test_support::pid(&project_id), &suite_run.id).await.unwrap();
         if counts.is_done() && stored.as_ref().is_some_and(|r| r.status != RunStatus::Running) {
             break;
         }
@@ -580,7 +580,7 @@ async fn a_worker_killed_mid_suite_loses_and_doubles_nothing() {
     }
     assert!(counts.is_done(), "{counts:?}");
     assert_eq!((counts.total(), counts.passed, counts.failed), (6, 6, 0), "{counts:?}");
-    let runs = second.stores.primary.runs_of_suite_run(&project_id, &suite_run.id).await.unwrap();
+    let runs = second.stores.primary.runs_of_suite_run(&test_support::pid(&project_id), &suite_run.id).await.unwrap();
     assert_eq!(runs.len(), 6);
     assert!(runs.iter().all(|r| r.steps.len() == 2 && r.status == RunStatus::Success), "each run's steps written once");
     assert_eq!(stored.unwrap().status, RunStatus::Success);

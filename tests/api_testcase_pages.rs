@@ -50,7 +50,7 @@ fn last_segment(path: &str) -> String {
 
 async fn wait_final(app: &TestApp, project_id: &str, run_id: &str) -> TestRun {
     for _ in 0..300 {
-        let run = app.stores.primary.run(project_id, run_id).await.unwrap().unwrap();
+        let run = app.stores.primary.run(&test_support::pid(project_id), run_id).await.unwrap().unwrap();
         if run.status.is_final() {
             return run;
         }
@@ -174,7 +174,7 @@ async fn cases_are_made_reviewed_run_overridden_compared_and_suites_reported_thr
     edit.push(("version", "0"));
     let (_, flash) = post(&app, &ed, &case_path, &edit).await;
     assert!(flash.contains("Someone changed this test case"), "{flash}");
-    let stored = app.stores.primary.case(&project_id, &case_id).await.unwrap().unwrap();
+    let stored = app.stores.primary.case(&test_support::pid(&project_id), &case_id).await.unwrap().unwrap();
     assert_eq!(stored.version, 1, "review does not change the version");
     let last = edit.len() - 1;
     edit[last] = ("version", "1");
@@ -191,11 +191,11 @@ async fn cases_are_made_reviewed_run_overridden_compared_and_suites_reported_thr
     assert!(flash.contains("created with 1 test case"), "{flash}");
     let (_, flash) = post(&app, &ed, "/projects/alpha/suites", &[("name", "Smoke"), ("case_ids", &case_id)]).await;
     assert!(flash.contains("already has a suite named"), "{flash}");
-    let suite = app.stores.primary.list_suites(&project_id).await.unwrap().remove(0);
+    let suite = app.stores.primary.list_suites(&test_support::pid(&project_id)).await.unwrap().remove(0);
     let (report, flash) = post(&app, &ed, &format!("/projects/alpha/suites/{}/run", suite.id), &[]).await;
     assert!(flash.contains("Suite run started: 1 test case"), "{flash}");
     let suite_run_id = last_segment(&report);
-    for run in app.stores.primary.runs_of_suite_run(&project_id, &suite_run_id).await.unwrap() {
+    for run in app.stores.primary.runs_of_suite_run(&test_support::pid(&project_id), &suite_run_id).await.unwrap() {
         wait_final(&app, &project_id, &run.id).await;
     }
     let html = page(&app, &ed, &report).await;

@@ -145,8 +145,9 @@ async fn cases_are_created_edited_reviewed_commented_duplicated_and_deleted() {
 async fn secret_header_values_are_not_stored_in_clear() {
     let s = setup().await;
     testcases::create(&s.app.stores, &s.cipher, &s.owner, "alpha", &http_case("Secretive")).await.unwrap();
-    let row = s.app.stores.primary.list_cases(&s.project_id, &CaseFilter { limit: 10, ..Default::default() }).await.unwrap();
-    let stored = s.app.stores.primary.case_secret_headers(&s.project_id, &row[0].id).await.unwrap().unwrap();
+    let row =
+        s.app.stores.primary.list_cases(&test_support::pid(&s.project_id), &CaseFilter { limit: 10, ..Default::default() }).await.unwrap();
+    let stored = s.app.stores.primary.case_secret_headers(&test_support::pid(&s.project_id), &row[0].id).await.unwrap().unwrap();
     assert!(!stored.windows(6).any(|w| w == b"SECRET"), "ciphertext only");
     assert!(!serde_json::to_string(&row[0]).unwrap().contains("SECRET"));
     s.app.shutdown().await;
@@ -199,7 +200,7 @@ async fn cases_are_made_from_a_trace_and_from_a_playground_conversation() {
         llm("00f067aa0ba902b9", 300, "gpt-4o", "summarise", "It is in Lyon."),
         llm("00f067aa0ba902b8", 100, "gpt-4o-mini", "classify", "tracking"),
     ];
-    st.analytics.insert_spans(&s.project_id, &spans).await.unwrap();
+    st.analytics.insert_spans(&test_support::pid(&s.project_id), &spans).await.unwrap();
     let case = test_generation::from_trace(st, &s.cipher, &s.owner, "alpha", trace).await.unwrap();
     assert_eq!(case.status, CaseStatus::Draft);
     assert_eq!(case.source_trace_id.as_deref(), Some(trace));

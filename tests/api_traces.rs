@@ -109,7 +109,7 @@ async fn the_list_filters_searches_and_pages() {
     rows.extend(chat_trace(2, now - 60_000 * MS, "ما هو الطقس", "claude-3-5-haiku", true));
     // Three days old: only in the 7-day range.
     rows.extend(chat_trace(3, now - 3 * 86_400_000 * MS, "old question", "gpt-4o", false));
-    s.app.stores.analytics.insert_spans(&s.project_id, &rows).await.unwrap();
+    s.app.stores.analytics.insert_spans(&test_support::pid(&s.project_id), &rows).await.unwrap();
 
     assert_eq!(names(&list(&s, &[]).await), [trace_id(2), trace_id(1)], "newest first, 24h by default");
     assert_eq!(list(&s, &[("params[range]", "7d")]).await.traces.len(), 3);
@@ -134,7 +134,7 @@ async fn the_list_filters_searches_and_pages() {
 
     // Keyset pagination over 60 more traces.
     let many: Vec<SpanRow> = (100..160).flat_map(|n| chat_trace(n, now - (200 - n) * 1_000 * MS, "q", "gpt-4o", false)).collect();
-    s.app.stores.analytics.insert_spans(&s.project_id, &many).await.unwrap();
+    s.app.stores.analytics.insert_spans(&test_support::pid(&s.project_id), &many).await.unwrap();
     let first = list(&s, &[]).await;
     assert_eq!(first.traces.len(), 50);
     let cursor = first.next.clone().expect("a next page");
@@ -172,7 +172,7 @@ async fn a_5000_span_trace_renders_flat_and_fast() {
     rows[4_000].status_message = "boom".into();
     assert_eq!(rows.len(), 5_000);
     for chunk in rows.chunks(1_000) {
-        s.app.stores.analytics.insert_spans(&s.project_id, chunk).await.unwrap();
+        s.app.stores.analytics.insert_spans(&test_support::pid(&s.project_id), chunk).await.unwrap();
     }
 
     let t0 = Instant::now();
@@ -207,7 +207,12 @@ async fn a_5000_span_trace_renders_flat_and_fast() {
 #[tokio::test]
 async fn another_projects_member_sees_nothing() {
     let s = setup().await;
-    s.app.stores.analytics.insert_spans(&s.project_id, &chat_trace(1, now_ns() - 60_000 * MS, "secret", "gpt-4o", false)).await.unwrap();
+    s.app
+        .stores
+        .analytics
+        .insert_spans(&test_support::pid(&s.project_id), &chat_trace(1, now_ns() - 60_000 * MS, "secret", "gpt-4o", false))
+        .await
+        .unwrap();
     add_user(&s.app, "other@example.com", GlobalRole::User).await;
     let other = sign_in(&s.app, "other@example.com", PASSWORD).await;
     other.post(s.app.url("/projects")).form(&[("name", "Beta"), ("slug", "beta")]).send().await.unwrap();
@@ -253,7 +258,7 @@ async fn sessions_and_analytics_read_the_same_spans() {
     let now = now_ns();
     let mut rows = chat_trace(1, now - 120_000 * MS, "first question", "gpt-4o", false);
     rows.extend(chat_trace(2, now - 60_000 * MS, "second question", "claude-3-5-haiku", true));
-    s.app.stores.analytics.insert_spans(&s.project_id, &rows).await.unwrap();
+    s.app.stores.analytics.insert_spans(&test_support::pid(&s.project_id), &rows).await.unwrap();
     let session: SessionData =
         call(&s.app, &s.owner, "load_session", &[("slug", "alpha"), ("session_id", "sess-1")]).await.json().await.unwrap();
     assert_eq!(session.traces.iter().map(|t| t.trace_id.clone()).collect::<Vec<_>>(), [trace_id(1), trace_id(2)], "oldest first");
@@ -290,7 +295,7 @@ async fn deleting_a_trace_is_for_owners_audited_and_removes_blobs() {
     let mut rows = chat_trace(1, now_ns() - 60_000 * MS, "q", "gpt-4o", false);
     rows[0].input = Some("x".repeat(2_000));
     rows[0].input_blob = Some(key.to_string());
-    s.app.stores.analytics.insert_spans(&s.project_id, &rows).await.unwrap();
+    s.app.stores.analytics.insert_spans(&test_support::pid(&s.project_id), &rows).await.unwrap();
     let tid = trace_id(1);
 
     // The whole offloaded input, through the span page.
@@ -304,12 +309,12 @@ async fn deleting_a_trace_is_for_owners_audited_and_removes_blobs() {
     let delete = format!("/projects/alpha/traces/{tid}/delete");
     let res = analyst.post(s.app.url(&delete)).send().await.unwrap();
     assert!(flash_after(&s.app, &analyst, res).await.contains("permission"));
-    assert_eq!(s.app.stores.analytics.trace_spans(&s.project_id, &tid).await.unwrap().len(), 2);
+    assert_eq!(s.app.stores.analytics.trace_spans(&test_support::pid(&s.project_id), &tid).await.unwrap().len(), 2);
 
     let res = s.owner.post(s.app.url(&delete)).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/projects/alpha/traces");
     assert_eq!(flash_after(&s.app, &s.owner, res).await, "ok: Trace deleted (2 spans).");
-    assert!(s.app.stores.analytics.trace_spans(&s.project_id, &tid).await.unwrap().is_empty());
+    assert!(s.app.stores.analytics.trace_spans(&test_support::pid(&s.project_id), &tid).await.unwrap().is_empty());
     assert!(s.app.stores.blob.head(&key).await.is_err(), "the payload blob is gone");
     let audit = s.app.stores.primary.audit_chain(0, 1_000).await.unwrap();
     let entry = audit.iter().find(|e| e.record.action == "trace.delete").expect("audited");

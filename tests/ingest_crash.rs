@@ -190,7 +190,7 @@ async fn every_acknowledged_batch_survives_a_sigkill() {
     let stores = elasticdash::open_stores(&settings.stores).await.unwrap();
     let mut missing = Vec::new();
     for trace in &acked {
-        let spans = stores.analytics.trace_spans(&project_id, trace).await.unwrap();
+        let spans = stores.analytics.trace_spans(&test_support::pid(&project_id), trace).await.unwrap();
         if spans.len() as u64 != SPANS_PER_BATCH {
             missing.push(format!("{trace}: {} of {SPANS_PER_BATCH} spans", spans.len()));
         }
@@ -213,7 +213,7 @@ async fn every_acknowledged_batch_survives_a_sigkill() {
         .await
         .unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::OK);
-    assert_eq!(stores.analytics.trace_spans(&project_id, &trace).await.unwrap().len() as u64, SPANS_PER_BATCH);
+    assert_eq!(stores.analytics.trace_spans(&test_support::pid(&project_id), &trace).await.unwrap().len() as u64, SPANS_PER_BATCH);
     again.kill().unwrap();
     again.wait().unwrap();
     assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");

@@ -48,7 +48,7 @@ async fn the_python_sdk_exports_nested_genai_spans() {
     let trace_id = sent["trace_id"].as_str().unwrap();
     let id = |name: &str| sent["spans"][name].as_str().unwrap().to_owned();
 
-    let rows = app.stores.analytics.trace_spans(&project.id, trace_id).await.unwrap();
+    let rows = app.stores.analytics.trace_spans(&test_support::pid(&project.id), trace_id).await.unwrap();
     let mut names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     names.sort();
     assert_eq!(names, ["chat claude", "chat gpt-4o-mini", "retrieve-docs", "support-pipeline"]);
@@ -95,7 +95,7 @@ async fn the_python_sdk_exports_nested_genai_spans() {
     assert_eq!(row("retrieve-docs").model, None);
 
     // The export counted one trace for the plan.
-    let usage = app.stores.analytics.usage_by_day(&project.id, 0, i64::MAX).await.unwrap();
+    let usage = app.stores.analytics.usage_by_day(&test_support::pid(&project.id), 0, i64::MAX).await.unwrap();
     assert_eq!(usage.iter().filter(|d| d.kind == "traces_per_month").map(|d| d.quantity).sum::<u64>(), 1);
     app.shutdown().await;
 }

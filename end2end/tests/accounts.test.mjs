@@ -2,26 +2,24 @@
 // password change, a project and an API key; an analyst who cannot edit; the
 // audit trail and its chain. One story, in order; on a fresh server it creates the first admin
 // through /setup, else it signs in as that admin.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  MODE,
   addMember,
   changePassword,
   createUser,
   ensureAdmin,
-  ensureResultsDir,
   flashText,
   gotoWithRetry,
   hex,
-  launchBrowser,
+  MODE,
   newPage,
   pathname,
   signIn,
   submitForm,
   url,
-  waitForServer,
+  useBrowser,
 } from './support.mjs';
 
 const TIMEOUT = { timeout: 120_000 };
@@ -35,12 +33,10 @@ const PROJECT = { name: `Support Bot ${RUN}`, slug: `support-bot-${RUN}` };
 
 let browser;
 let shots;
-before(async () => {
-  await waitForServer();
-  browser = await launchBrowser();
-  shots = await ensureResultsDir();
+useBrowser((b, dir) => {
+  browser = b;
+  shots = dir;
 });
-after(async () => browser?.close());
 
 const page = () => newPage(browser, { viewport: { width: 1280, height: 800 } });
 

@@ -3,22 +3,20 @@
 // under the CSP. With uploaded records (filters, cross-filter, drill-down, exports) it is
 // covered by datasets.test.mjs; KPI figures against hand sums in tests/api_dashboards.rs.
 // Screenshots go to end2end/test-results/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, url, waitForServer, watchPage } from './support.mjs';
+import { createProject, ensureAdmin, hex, newContext, url, useBrowser, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 const SLUG = `ledger-${hex(4)}`;
 
 let browser;
 let shots;
-before(async () => {
-  await waitForServer();
-  browser = await launchBrowser();
-  shots = await ensureResultsDir();
+useBrowser((b, dir) => {
+  browser = b;
+  shots = dir;
 });
-after(async () => browser?.close());
 
 test('a new project shows the empty dashboard; filters live in the URL', TIMEOUT, async () => {
   const context = await newContext(browser, { viewport: { width: 390, height: 844 } });

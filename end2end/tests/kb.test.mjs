@@ -3,22 +3,33 @@
 // read as a schema tree, searched on the search page once the index job has built it, a deletion
 // published as release 2, rolled back (release 3), and the release searched by an agent through
 // the MCP server with a `read` API key made on the project's settings page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { MODE, createProject, ensureAdmin, ensureResultsDir, flashText, hex, launchBrowser, newContext, poll, press, submitForm, url, waitForServer, watchPage } from './support.mjs';
+import {
+  createProject,
+  ensureAdmin,
+  flashText,
+  hex,
+  MODE,
+  newContext,
+  poll,
+  press,
+  submitForm,
+  url,
+  useBrowser,
+  watchPage,
+} from './support.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
 const SLUG = `kb-${hex(4)}`;
 
 let browser;
 let shots;
-before(async () => {
-  await waitForServer();
-  browser = await launchBrowser();
-  shots = await ensureResultsDir();
+useBrowser((b, dir) => {
+  browser = b;
+  shots = dir;
 });
-after(async () => browser?.close());
 
 /** A small shop API: 12 operations over orders, refunds and customers, one recursive schema. */
 function spec() {

@@ -2,10 +2,10 @@
 // scripts/test.sh; its URL in ED_FAKE_LLM_URL): provider keys pointing at it, a persona, a chat
 // whose reply visibly streams in, Stop, two models compared side by side, a saved conversation,
 // and the call's span in the project's traces. Screenshots go to end2end/test-results/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { MODE, createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, poll, submitForm, url, waitForServer, watchPage } from './support.mjs';
+import { createProject, ensureAdmin, hex, MODE, newContext, poll, submitForm, url, useBrowser, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
 const FAKE_LLM = (process.env.ED_FAKE_LLM_URL ?? '').replace(/\/+$/, '');
@@ -13,12 +13,10 @@ const SLUG = `playground-${hex(4)}`;
 
 let browser;
 let shots;
-before(async () => {
-  await waitForServer();
-  browser = await launchBrowser();
-  shots = await ensureResultsDir();
+useBrowser((b, dir) => {
+  browser = b;
+  shots = dir;
 });
-after(async () => browser?.close());
 
 async function addProvider(p, { name, vendor, baseUrl, apiKey, model }) {
   const form = 'form[data-testid=add-provider]';

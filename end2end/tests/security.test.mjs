@@ -1,24 +1,22 @@
 // Defects found from outside (issue 11), reproduced in Chromium as a person would meet them:
 // the account page must not carry session tokens (another session is ended by its handle), and a
 // sign-in form posted from another site must not sign the browser in (login CSRF).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { ADMIN, MODE, ensureAdmin, ensureResultsDir, gotoWithRetry, launchBrowser, newPage, pathname, press, signIn, url, waitForServer } from './support.mjs';
+import { ADMIN, ensureAdmin, gotoWithRetry, MODE, newPage, pathname, press, signIn, url, useBrowser } from './support.mjs';
 
 const TIMEOUT = { timeout: 120_000 };
 
 let browser;
 let shots;
-before(async () => {
-  await waitForServer();
-  browser = await launchBrowser();
-  shots = await ensureResultsDir();
+useBrowser((b, dir) => {
+  browser = b;
+  shots = dir;
 });
-after(async () => browser?.close());
 
 const sessionValues = async (page) => (await page.context().cookies(url('/'))).filter((c) => /session/.test(c.name)).map((c) => c.value);
 

@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end specs: server URL, the system Chromium, retries and polling.
 // (Not a spec itself: `node --test end2end/tests` only runs files named *.test.mjs.)
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -144,6 +145,20 @@ export async function waitForStable(probe, { samples = 3, intervalMs = 100, time
     { timeoutMs, intervalMs, describe: describe ?? (() => `still changing: ${last}`) },
   );
   return settled.value === 'undefined' ? undefined : JSON.parse(settled.value);
+}
+
+/**
+ * The per-spec setup every browser spec shares: wait for the server, start Chromium and the
+ * screenshot folder before the tests, close the browser after them. `ready(browser, shotsDir)`.
+ */
+export function useBrowser(ready) {
+  let browser;
+  before(async () => {
+    await waitForServer();
+    browser = await launchBrowser();
+    ready(browser, await ensureResultsDir());
+  });
+  after(async () => browser?.close());
 }
 
 export async function ensureResultsDir() {

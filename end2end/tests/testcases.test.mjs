@@ -4,10 +4,10 @@
 // runner's traceparent and exports its LLM spans back to this server), passes; the app's answer
 // changes, the next run fails, a step is overridden by hand, two runs are compared, and a suite
 // runs and shows its report. Screenshots (desktop and phone) go to end2end/test-results/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { BASE_URL, MODE, createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, poll, press, url, waitForServer, watchPage } from './support.mjs';
+import { BASE_URL, createProject, ensureAdmin, hex, MODE, newContext, poll, press, url, useBrowser, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 300_000 };
 const FAKE_TARGET = (process.env.ED_FAKE_TARGET_URL ?? '').replace(/\/+$/, '');
@@ -20,12 +20,10 @@ const PHONE = { width: 390, height: 844 };
 
 let browser;
 let shots;
-before(async () => {
-  await waitForServer();
-  browser = await launchBrowser();
-  shots = await ensureResultsDir();
+useBrowser((b, dir) => {
+  browser = b;
+  shots = dir;
 });
-after(async () => browser?.close());
 
 const str = (key, value) => ({ key, value: { stringValue: value } });
 const int = (key, value) => ({ key, value: { intValue: String(value) } });

@@ -1,10 +1,10 @@
 // Trace explorer end to end: a project and an API key made in the browser, GenAI spans sent as
 // OTLP/JSON to /v1/traces with that key, then the list (filter, search), a trace (tree, expand,
 // span details), a session and the analytics dashboard. Screenshots go to end2end/test-results/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { MODE, createProject, ensureAdmin, ensureResultsDir, hex, launchBrowser, newContext, poll, submitForm, url, waitForServer, watchPage } from './support.mjs';
+import { createProject, ensureAdmin, hex, MODE, newContext, poll, submitForm, url, useBrowser, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 // Unique per run, so the spec can run again on the same server.
@@ -12,12 +12,10 @@ const SLUG = `traces-${hex(4)}`;
 
 let browser;
 let shots;
-before(async () => {
-  await waitForServer();
-  browser = await launchBrowser();
-  shots = await ensureResultsDir();
+useBrowser((b, dir) => {
+  browser = b;
+  shots = dir;
 });
-after(async () => browser?.close());
 
 const str = (key, value) => ({ key, value: { stringValue: value } });
 const int = (key, value) => ({ key, value: { intValue: String(value) } });

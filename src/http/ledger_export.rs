@@ -48,7 +48,7 @@ async fn export_csv(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let body = ledger::csv_stream(state.services.stores.analytics.clone(), access.project.id.clone(), filter)
+    let body = ledger::csv_stream(state.services.stores.analytics.clone(), access.id.clone(), filter)
         .map(|chunk| chunk.map_err(|e| std::io::Error::other(e.to_string())));
     (
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, attachment(&slug, "csv"))],
@@ -71,7 +71,7 @@ async fn export_xlsx(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    match ledger::xlsx_file(state.services.stores.analytics.as_ref(), &access.project.id, &filter).await {
+    match ledger::xlsx_file(state.services.stores.analytics.as_ref(), &access.id, &filter).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),

@@ -20,7 +20,7 @@ use axum::{
     },
     Extension, Json,
 };
-use domain::playground::{event, ChatCall, StreamDone, StreamError, StreamStart, TextDelta};
+use domain::playground::{event, ChatCall, Grounded, StreamDone, StreamError, StreamStart, TextDelta};
 use futures::{stream, Stream, StreamExt};
 use llm::{ChatEvent, ChatRequest, ChatStream, LlmError, LlmErrorKind, LlmProvider};
 use services::{llm_calls, playground, RequestContext, ServiceError};
@@ -64,7 +64,9 @@ async fn chat(State(state): State<AppState>, Extension(ctx): Extension<RequestCo
         Err(e) => return refuse_service(e),
     };
     let c = turn.connection;
+    let grounded = turn.grounded;
     let turn = Turn {
+        grounded,
         provider: c.provider,
         request: turn.request,
         key_name: c.key.name,
@@ -77,6 +79,7 @@ async fn chat(State(state): State<AppState>, Extension(ctx): Extension<RequestCo
 
 /// One streamed turn: owns the provider and, once connected, the vendor's stream.
 struct Turn {
+    grounded: Option<Grounded>,
     provider: Arc<dyn LlmProvider>,
     request: ChatRequest,
     key_name: String,
@@ -101,7 +104,8 @@ impl Turn {
         stream::unfold(Phase::Start(self), |phase| async move {
             match phase {
                 Phase::Start(turn) => {
-                    let start = StreamStart { model: turn.request.model.clone(), trace_id: turn.trace_id.clone() };
+                    let start =
+                        StreamStart { model: turn.request.model.clone(), trace_id: turn.trace_id.clone(), grounded: turn.grounded.clone() };
                     Some((sse(event::START, &start), Phase::Connect(turn)))
                 }
                 Phase::Connect(turn) => match turn.provider.chat_stream(&turn.request).await {

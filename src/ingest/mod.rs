@@ -6,6 +6,7 @@ pub mod writer;
 use crate::settings::IngestSettings;
 use domain::traces::SpanRow;
 use otlp::{Limits, PriceTable};
+use services::ports::ProjectId;
 use services::{api_keys::KeyPrincipal, prices::PriceCache, trace_ingest, ServiceError, ServiceResult, Stores};
 use std::{sync::Arc, time::Duration};
 use writer::{IngestQueue, WriterConfig};
@@ -72,11 +73,11 @@ impl Ingest {
         if rows.is_empty() {
             return Ok(());
         }
-        let project_id = principal.project_id.as_str();
+        let project_id = &principal.project_id;
         let traces = trace_ingest::count_traces(&rows);
         self.quota.check(self.stores.primary.as_ref(), self.stores.analytics.as_ref(), project_id, traces).await?;
         let room = self.queue.try_reserve(rows.len()).ok_or(Refusal::Busy { retry_after_secs: 1 })?;
-        trace_ingest::offload_payloads(self.stores.blob.as_ref(), project_id, &mut rows).await?;
+        trace_ingest::offload_payloads(self.stores.blob.as_ref(), project_id.as_str(), &mut rows).await?;
         self.queue.submit(room, project_id, rows).await?;
         Ok(())
     }
@@ -92,8 +93,8 @@ pub struct PlatformSink {
 
 #[async_trait::async_trait]
 impl services::llm_calls::SpanSink for PlatformSink {
-    async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
-        let principal = KeyPrincipal { key_id: self.key_id.into(), project_id: project_id.to_owned(), scopes: Vec::new() };
+    async fn write(&self, project_id: &ProjectId, rows: Vec<SpanRow>) -> ServiceResult<()> {
+        let principal = KeyPrincipal { key_id: self.key_id.into(), project_id: project_id.clone(), scopes: Vec::new() };
         self.ingest.accept(&principal, rows).await.map_err(|r| match r {
             Refusal::Busy { .. } => ServiceError::Unavailable,
             Refusal::Service(e) => e,

@@ -7,6 +7,7 @@
 //! after it is durably written, never before.
 
 use domain::traces::SpanRow;
+use services::ports::ProjectId;
 use services::{
     ports::AnalyticsStore,
     trace_ingest::{self, QuotaGate},
@@ -24,7 +25,7 @@ pub struct Reservation {
 }
 
 struct Job {
-    project_id: String,
+    project_id: ProjectId,
     rows: Vec<SpanRow>,
     reply: oneshot::Sender<ServiceResult<()>>,
     _room: Reservation,
@@ -65,9 +66,9 @@ impl IngestQueue {
     }
 
     /// Queue `rows` and wait until they are durably written (or the write failed).
-    pub async fn submit(&self, room: Reservation, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
+    pub async fn submit(&self, room: Reservation, project_id: &ProjectId, rows: Vec<SpanRow>) -> ServiceResult<()> {
         let (reply, answer) = oneshot::channel();
-        let job = Job { project_id: project_id.to_owned(), rows, reply, _room: room };
+        let job = Job { project_id: project_id.clone(), rows, reply, _room: room };
         self.tx.send(job).map_err(|_| ServiceError::Unavailable)?;
         answer.await.map_err(|_| ServiceError::Unavailable)?
     }
@@ -93,7 +94,7 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Job>, analytics: Arc<dyn AnalyticsS
 
 /// One store call per project (projects written concurrently), then every request answered.
 async fn flush(jobs: Vec<Job>, analytics: &dyn AnalyticsStore, quota: &QuotaGate) {
-    let mut by_project: Vec<(String, Vec<Job>)> = Vec::new();
+    let mut by_project: Vec<(ProjectId, Vec<Job>)> = Vec::new();
     for job in jobs {
         match by_project.iter_mut().find(|(p, _)| *p == job.project_id) {
             Some((_, list)) => list.push(job),
@@ -103,13 +104,13 @@ async fn flush(jobs: Vec<Job>, analytics: &dyn AnalyticsStore, quota: &QuotaGate
     futures::future::join_all(by_project.into_iter().map(|(project_id, jobs)| write_project(analytics, quota, project_id, jobs))).await;
 }
 
-async fn write_project(analytics: &dyn AnalyticsStore, quota: &QuotaGate, project_id: String, mut jobs: Vec<Job>) {
+async fn write_project(analytics: &dyn AnalyticsStore, quota: &QuotaGate, project_id: ProjectId, mut jobs: Vec<Job>) {
     let started = std::time::Instant::now();
     let lens: Vec<usize> = jobs.iter().map(|j| j.rows.len()).collect();
     let rows: Vec<SpanRow> = jobs.iter_mut().flat_map(|j| std::mem::take(&mut j.rows)).collect();
     let result = trace_ingest::write(analytics, quota, &project_id, &rows).await.map(|_| ());
     tracing::debug!(
-        project_id,
+        %project_id,
         requests = jobs.len(),
         spans = rows.len(),
         ms = started.elapsed().as_millis() as u64,

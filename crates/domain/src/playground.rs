@@ -28,6 +28,9 @@ pub struct ChatCall {
     /// Groups the calls of one conversation in the project's Sessions view.
     #[serde(default)]
     pub session_id: Option<String>,
+    /// Add the knowledge-base entries nearest to the last user message to the system prompt.
+    #[serde(default)]
+    pub ground_on_kb: bool,
 }
 
 impl ChatCall {
@@ -76,6 +79,17 @@ pub struct StreamStart {
     pub model: String,
     /// The trace the call's span is written to.
     pub trace_id: String,
+    /// What the knowledge base added to the system prompt (when grounding was asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounded: Option<Grounded>,
+}
+
+/// Knowledge-base entries retrieved into a prompt: which release answered (`None`: no index is
+/// ready yet) and the entries' keys, best first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grounded {
+    pub release: Option<u64>,
+    pub entries: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

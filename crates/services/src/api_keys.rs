@@ -3,6 +3,7 @@
 //! enough and keeps verification cheap). Verification is constant-time and
 //! cached briefly in memory.
 
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz,
@@ -83,14 +84,14 @@ pub async fn create(
 
 pub async fn list(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<Vec<ApiKeyRecord>> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
-    Ok(store.project_api_keys(&access.project.id).await?)
+    Ok(store.project_api_keys(&access.id).await?)
 }
 
 pub async fn revoke(store: &dyn PrimaryStore, ctx: &RequestContext, cache: &KeyCache, slug: &str, key_id: &str) -> ServiceResult<()> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
-    let keys = store.project_api_keys(&access.project.id).await?;
+    let keys = store.project_api_keys(&access.id).await?;
     let key = keys.iter().find(|k| k.id == key_id).ok_or(ServiceError::NotFound("API key"))?;
-    store.revoke_api_key(&access.project.id, key_id, now_ms()).await?;
+    store.revoke_api_key(&access.id, key_id, now_ms()).await?;
     cache.forget(&key.public_id);
     let change = Change {
         action: "api_key.revoke",
@@ -108,7 +109,7 @@ pub async fn revoke(store: &dyn PrimaryStore, ctx: &RequestContext, cache: &KeyC
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPrincipal {
     pub key_id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub scopes: Vec<String>,
 }
 
@@ -161,7 +162,7 @@ pub async fn verify(store: &dyn PrimaryStore, cache: &KeyCache, public_id: &str,
     if !record.scopes.iter().any(|s| s == scope) {
         return Err(ServiceError::Forbidden);
     }
-    Ok(KeyPrincipal { key_id: record.id, project_id: record.project_id, scopes: record.scopes })
+    Ok(KeyPrincipal { key_id: record.id, project_id: ProjectId::authorised(record.project_id), scopes: record.scopes })
 }
 
 #[cfg(test)]

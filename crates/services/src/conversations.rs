@@ -1,6 +1,7 @@
 //! Saved playground conversations: editors and owners save and delete them (audited without
 //! their messages), every member reads them.
 
+use crate::ports::InProject;
 use crate::{
     audit::{self, Change},
     authz,
@@ -93,7 +94,7 @@ fn clean(mut input: ConversationInput) -> ServiceResult<ConversationInput> {
 pub async fn save(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, input: ConversationInput) -> ServiceResult<Conversation> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Editor).await?;
     let input = clean(input)?;
-    let project_id = access.project.id.clone();
+    let project_id = access.id.clone();
     if let Some(key_id) = &input.provider_key_id {
         provider_keys::usable_by_project(store, &project_id, key_id).await?.ok_or(ServiceError::NotFound("provider key"))?;
     }
@@ -102,7 +103,7 @@ pub async fn save(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, in
     }
     let conversation = Conversation {
         id: uuid::Uuid::now_v7().to_string(),
-        project_id,
+        project_id: project_id.into(),
         title: input.title,
         created_by: Some(ctx.actor()?.user_id.clone()),
         created_at_ms: now_ms(),
@@ -133,20 +134,20 @@ fn audit_json(c: &Conversation) -> serde_json::Value {
 /// Any member; newest first.
 pub async fn list(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<Vec<ConversationSummary>> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    Ok(store.list_conversations(&access.project.id, LIST_LIMIT).await?)
+    Ok(store.list_conversations(&access.id, LIST_LIMIT).await?)
 }
 
 /// Any member.
 pub async fn get(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<Conversation> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    store.conversation(&access.project.id, id).await?.ok_or(ServiceError::NotFound("conversation"))
+    store.conversation(&access.id, id).await?.ok_or(ServiceError::NotFound("conversation"))
 }
 
 /// Editors and owners; audited.
 pub async fn delete(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<()> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Editor).await?;
-    let old = store.conversation(&access.project.id, id).await?.ok_or(ServiceError::NotFound("conversation"))?;
-    store.delete_conversation(&old.project_id, &old.id).await?;
+    let old = store.conversation(&access.id, id).await?.ok_or(ServiceError::NotFound("conversation"))?;
+    store.delete_conversation(&old.project(), &old.id).await?;
     let change = Change {
         action: "conversation.delete",
         entity_type: "conversation",

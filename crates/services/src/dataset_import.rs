@@ -10,6 +10,7 @@
 //! job succeeds. Store outages return `Err` so the queue retries; the last attempt marks the
 //! import failed.
 
+use crate::ports::InProject;
 use crate::{
     clock::now_ms,
     datasets::{advance, chunk_key, original_key, rejections_key},
@@ -45,13 +46,13 @@ fn store_err(e: impl std::fmt::Display) -> String {
 }
 
 async fn load(stores: &Stores, job: &ImportRef) -> Result<Option<DatasetImport>, String> {
-    stores.primary.dataset_import(&job.project_id, &job.import_id).await.map_err(store_err)
+    stores.primary.dataset_import(&job.project(), &job.import_id).await.map_err(store_err)
 }
 
 /// Mark the import failed with `reason` (from whatever status it has now).
 async fn fail(stores: &Stores, mut import: DatasetImport, reason: String) -> JobResult {
     if let Some(id) = import.analytics_import_id.clone() {
-        match stores.analytics.discard_import(&import.project_id, &id).await {
+        match stores.analytics.discard_import(&import.project(), &id).await {
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(store_err(e)),
         }
@@ -108,7 +109,7 @@ pub async fn import(stores: &Stores, job: &ImportRef, attempt: Attempt) -> JobRe
     // mixed with this one's.
     let expected = import.status;
     if let Some(old) = import.analytics_import_id.take() {
-        match stores.analytics.discard_import(&import.project_id, &old).await {
+        match stores.analytics.discard_import(&import.project(), &old).await {
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(store_err(e)),
         }
@@ -142,13 +143,13 @@ pub async fn import(stores: &Stores, job: &ImportRef, attempt: Attempt) -> JobRe
 async fn commit(stores: &Stores, mut import: DatasetImport) -> JobResult {
     let id = import.analytics_import_id.clone().ok_or("the import has no rows to commit")?;
     let mode = if import.mode == ImportMode::Replace { CommitMode::Replace } else { CommitMode::Append };
-    stores.analytics.commit_import(&import.project_id, &import.dataset_id, &id, mode).await.map_err(store_err)?;
-    let dataset = stores.primary.dataset(&import.project_id, &import.dataset_id).await.map_err(store_err)?.ok_or("the dataset is gone")?;
+    stores.analytics.commit_import(&import.project(), &import.dataset_id, &id, mode).await.map_err(store_err)?;
+    let dataset = stores.primary.dataset(&import.project(), &import.dataset_id).await.map_err(store_err)?.ok_or("the dataset is gone")?;
     let (rows, size) = match mode {
         CommitMode::Replace => (import.rows_accepted, import.size_bytes),
         CommitMode::Append => (dataset.rows + import.rows_accepted, dataset.size_bytes + import.size_bytes),
     };
-    stores.primary.update_dataset_counts(&import.project_id, &import.dataset_id, rows, size, now_ms()).await.map_err(store_err)?;
+    stores.primary.update_dataset_counts(&import.project(), &import.dataset_id, rows, size, now_ms()).await.map_err(store_err)?;
     import.status = ImportStatus::Completed;
     import.finished_at_ms = Some(now_ms());
     import.updated_at_ms = now_ms();
@@ -263,7 +264,7 @@ async fn write_rows(stores: &Stores, import: &mut DatasetImport) -> Result<Strin
                 break;
             }
         };
-        if let Err(e) = stores.analytics.insert_ledger_rows(&import.project_id, &analytics_id, &rows).await {
+        if let Err(e) = stores.analytics.insert_ledger_rows(&import.project(), &analytics_id, &rows).await {
             inserted = Err(e.into());
             break;
         }

@@ -117,7 +117,7 @@ fn new_id() -> String {
 }
 
 async fn load_import(stores: &Stores, access: &ProjectAccess, import_id: &str) -> ServiceResult<DatasetImport> {
-    stores.primary.dataset_import(&access.project.id, import_id).await?.ok_or(ServiceError::NotFound("upload"))
+    stores.primary.dataset_import(&access.id, import_id).await?.ok_or(ServiceError::NotFound("upload"))
 }
 
 /// Who may carry on an upload (send chunks, complete it, confirm its mapping): the editor who
@@ -164,13 +164,13 @@ pub async fn start_upload(
     }
     let settings = new.settings.unwrap_or_default();
     let now = now_ms();
-    let project_id = access.project.id.clone();
+    let project_id = access.id.clone();
     let dataset = match new.mode {
         ImportMode::Create => {
             let name = clean_name(new.dataset_name.as_deref().unwrap_or(&file_name))?;
             let dataset = Dataset {
                 id: new_id(),
-                project_id: project_id.clone(),
+                project_id: (project_id.clone()).into(),
                 name,
                 rows: 0,
                 size_bytes: 0,
@@ -201,7 +201,7 @@ pub async fn start_upload(
     };
     let import = DatasetImport {
         id: new_id(),
-        project_id: project_id.clone(),
+        project_id: (project_id.clone()).into(),
         dataset_id: dataset.id.clone(),
         mode: new.mode,
         status: ImportStatus::Uploading,
@@ -231,7 +231,7 @@ pub async fn start_upload(
             action: "dataset.upload",
             entity_type: "dataset",
             entity_id: &dataset.id,
-            project_id: Some(&project_id),
+            project_id: Some(project_id.as_str()),
             old: None,
             new: Some(json!({"name": dataset.name, "import_id": import.id, "mode": import.mode.as_str(),
                              "file_name": import.file_name, "size_bytes": import.size_bytes})),
@@ -275,7 +275,7 @@ pub async fn put_chunk(
     }
     let stream: ByteStream = Box::pin(futures::stream::once(async move { Ok::<_, std::io::Error>(body) }));
     stores.blob.put(&chunk_key(&import, index)?, stream, Some("application/octet-stream")).await?;
-    match stores.primary.record_chunk(&access.project.id, import_id, index, expected_len, now_ms()).await {
+    match stores.primary.record_chunk(&access.id, import_id, index, expected_len, now_ms()).await {
         // Someone else (a resent request) counted it first: the same bytes, so it is acknowledged.
         Ok(()) | Err(StoreError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
@@ -364,7 +364,7 @@ async fn enqueue(stores: &Stores, kind: &str, import: &DatasetImport) -> Service
 
 pub async fn list(stores: &Stores, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, Vec<DatasetListing>)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let listing = stores.primary.list_datasets(&access.project.id).await?;
+    let listing = stores.primary.list_datasets(&access.id).await?;
     Ok((access, listing))
 }
 
@@ -376,8 +376,8 @@ pub async fn detail(
     dataset_id: &str,
 ) -> ServiceResult<(ProjectAccess, Dataset, Vec<DatasetImport>)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let dataset = stores.primary.dataset(&access.project.id, dataset_id).await?.ok_or(ServiceError::NotFound("dataset"))?;
-    let imports = stores.primary.list_imports(&access.project.id, dataset_id).await?;
+    let dataset = stores.primary.dataset(&access.id, dataset_id).await?.ok_or(ServiceError::NotFound("dataset"))?;
+    let imports = stores.primary.list_imports(&access.id, dataset_id).await?;
     Ok((access, dataset, imports))
 }
 
@@ -396,7 +396,7 @@ pub async fn rejections_csv(stores: &Stores, ctx: &RequestContext, slug: &str, i
 /// while an import is running (its worker would write rows after the delete).
 pub async fn delete_dataset(stores: &Stores, ctx: &RequestContext, slug: &str, dataset_id: &str) -> ServiceResult<Dataset> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-    let project_id = access.project.id.clone();
+    let project_id = access.id.clone();
     let dataset = stores.primary.dataset(&project_id, dataset_id).await?.ok_or(ServiceError::NotFound("dataset"))?;
     if let Some(busy) = stores.primary.list_imports(&project_id, dataset_id).await?.into_iter().find(|i| i.status.is_busy()) {
         return Err(ServiceError::Conflict(format!(
@@ -405,7 +405,7 @@ pub async fn delete_dataset(stores: &Stores, ctx: &RequestContext, slug: &str, d
         )));
     }
     stores.analytics.delete_dataset_rows(&project_id, dataset_id).await?;
-    for blob in stores.blob.list(&dataset_prefix(&project_id, dataset_id)).await? {
+    for blob in stores.blob.list(&dataset_prefix(project_id.as_str(), dataset_id)).await? {
         stores.blob.delete(&blob.key).await?;
     }
     stores.primary.delete_dataset(&project_id, dataset_id).await?;
@@ -416,7 +416,7 @@ pub async fn delete_dataset(stores: &Stores, ctx: &RequestContext, slug: &str, d
             action: "dataset.delete",
             entity_type: "dataset",
             entity_id: &dataset.id,
-            project_id: Some(&project_id),
+            project_id: Some(project_id.as_str()),
             old: Some(json!({"name": dataset.name, "rows": dataset.rows, "size_bytes": dataset.size_bytes})),
             new: None,
         },

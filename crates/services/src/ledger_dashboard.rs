@@ -9,6 +9,7 @@
 //!
 //! Dataset names: dataset metadata is not in the primary store yet, so pages show dataset ids.
 
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz::{self, ProjectAccess},
@@ -58,8 +59,8 @@ pub async fn open_dashboard(
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
     checked(filter)?;
     // Independent reads: run together (ClickHouse answers them in parallel).
-    let (d, values) = futures::try_join!(dashboard(stores.analytics.as_ref(), &access.project.id, filter), async {
-        Ok(stores.analytics.ledger_filter_values(&access.project.id, &filter.datasets).await?)
+    let (d, values) = futures::try_join!(dashboard(stores.analytics.as_ref(), &access.id, filter), async {
+        Ok(stores.analytics.ledger_filter_values(&access.id, &filter.datasets).await?)
     })?;
     Ok((access, d, values))
 }
@@ -76,7 +77,7 @@ pub async fn drill_down(
 ) -> ServiceResult<(ProjectAccess, LedgerRecordPage)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
     checked(filter)?;
-    let records = stores.analytics.ledger_records(&access.project.id, filter, sort, page, DRILL_PAGE_SIZE).await?;
+    let records = stores.analytics.ledger_records(&access.id, filter, sort, page, DRILL_PAGE_SIZE).await?;
     Ok((access, records))
 }
 
@@ -186,7 +187,7 @@ pub fn csv_line(r: &LedgerRow) -> String {
 /// beyond one batch). Call after [`start_export`].
 pub fn csv_stream(
     analytics: Arc<dyn AnalyticsStore>,
-    project_id: String,
+    project_id: ProjectId,
     filter: LedgerFilter,
 ) -> impl Stream<Item = ServiceResult<Bytes>> + Send + 'static {
     let header = format!("{}\r\n", EXPORT_COLUMNS.join(","));
@@ -215,7 +216,7 @@ pub fn csv_stream(
 /// The XLSX workbook of the rows behind `filter` (amounts as numbers with 4 decimals shown as
 /// needed); `Invalid` beyond [`XLSX_MAX_ROWS`] rows, pointing at the CSV export. Call after
 /// [`start_export`].
-pub async fn xlsx_file(analytics: &dyn AnalyticsStore, project_id: &str, filter: &LedgerFilter) -> ServiceResult<Vec<u8>> {
+pub async fn xlsx_file(analytics: &dyn AnalyticsStore, project_id: &ProjectId, filter: &LedgerFilter) -> ServiceResult<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let too_many =
         || ServiceError::Invalid(format!("an XLSX export holds at most {XLSX_MAX_ROWS} rows: narrow the filter or export CSV instead"));
@@ -280,7 +281,7 @@ pub async fn xlsx_file(analytics: &dyn AnalyticsStore, project_id: &str, filter:
 
 /// Everything the dashboard shows for `filter` in `project_id`.
 #[tracing::instrument(skip_all, fields(project_id))]
-pub async fn dashboard(analytics: &dyn AnalyticsStore, project_id: &str, filter: &LedgerFilter) -> ServiceResult<LedgerDashboard> {
+pub async fn dashboard(analytics: &dyn AnalyticsStore, project_id: &ProjectId, filter: &LedgerFilter) -> ServiceResult<LedgerDashboard> {
     filter.check().map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let by_month = analytics.ledger_totals(project_id, filter, LedgerGroupBy::Month).await?;
     let months: Vec<LedgerMonth> = by_month.iter().filter_map(|t| LedgerMonth::parse(&t.key)).collect();

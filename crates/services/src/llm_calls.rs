@@ -7,6 +7,7 @@
 //! a [`SpanSink`] — in the app, the same ingest path SDK spans take, so quota usage is recorded
 //! once, in one place.
 
+use crate::ports::ProjectId;
 use crate::{
     ports::{AnalyticsStore, PrimaryStore},
     trace_ingest::QuotaGate,
@@ -35,7 +36,7 @@ pub const SCOPE_NAME: &str = "elasticdash.llm";
 /// Who a call is made for and where its span goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallContext {
-    pub project_id: String,
+    pub project_id: ProjectId,
     /// What made the call (`playground`, ...): [`ORIGIN_ATTRIBUTE`] and a tag.
     pub origin: &'static str,
     /// The person the call was made for.
@@ -53,9 +54,9 @@ pub struct CallContext {
 
 impl CallContext {
     /// A new root span (its own trace) for `project_id`.
-    pub fn new(project_id: &str, origin: &'static str) -> CallContext {
+    pub fn new(project_id: &ProjectId, origin: &'static str) -> CallContext {
         CallContext {
-            project_id: project_id.to_owned(),
+            project_id: project_id.clone(),
             origin,
             user_id: None,
             session_id: None,
@@ -194,7 +195,7 @@ pub fn span_for_call(ctx: &CallContext, call: &CallRecord, prices: &PriceTable) 
 /// Where call spans are written: quota, blob offload, durable write and usage, as for SDK spans.
 #[async_trait]
 pub trait SpanSink: Send + Sync {
-    async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()>;
+    async fn write(&self, project_id: &ProjectId, rows: Vec<SpanRow>) -> ServiceResult<()>;
 }
 
 /// Turns each finished call into a span and writes it on a task of its own, so neither the
@@ -229,7 +230,7 @@ impl CallObserver for SpanObserver {
         };
         runtime.spawn(async move {
             if let Err(e) = sink.write(&project_id, vec![row]).await {
-                tracing::warn!(error = %e, project_id, "LLM call span not written");
+                tracing::warn!(error = %e, %project_id, "LLM call span not written");
             }
         });
     }
@@ -241,7 +242,7 @@ impl CallObserver for SpanObserver {
 
 /// Refuse a call whose span would pass the project's `traces_per_month` quota (each call is one
 /// trace). Reads the store (no cache): the playground's calls are few and slow anyway.
-pub async fn check_quota(primary: &dyn PrimaryStore, analytics: &dyn AnalyticsStore, project_id: &str) -> ServiceResult<()> {
+pub async fn check_quota(primary: &dyn PrimaryStore, analytics: &dyn AnalyticsStore, project_id: &ProjectId) -> ServiceResult<()> {
     QuotaGate::new(Duration::ZERO).check(primary, analytics, project_id, 1).await
 }
 
@@ -280,7 +281,11 @@ mod tests {
     }
 
     fn ctx() -> CallContext {
-        CallContext { user_id: Some("u1".into()), session_id: Some("s1".into()), ..CallContext::new("p1", "playground") }
+        CallContext {
+            user_id: Some("u1".into()),
+            session_id: Some("s1".into()),
+            ..CallContext::new(&ProjectId::authorised("p1"), "playground")
+        }
     }
 
     fn attrs(row: &SpanRow) -> Value {
@@ -348,7 +353,8 @@ mod tests {
 
     #[test]
     fn each_context_is_a_new_trace() {
-        let (a, b) = (CallContext::new("p", "playground"), CallContext::new("p", "playground"));
+        let (a, b) =
+            (CallContext::new(&ProjectId::authorised("p"), "playground"), CallContext::new(&ProjectId::authorised("p"), "playground"));
         assert_ne!(a.trace_id, b.trace_id);
         let row = span_for_call(&a, &record(CallOutcome::Ok), &prices());
         assert!(row.check_storable().is_ok(), "{:?}", row.check_storable());
@@ -358,8 +364,8 @@ mod tests {
 
     #[async_trait]
     impl SpanSink for Collect {
-        async fn write(&self, project_id: &str, rows: Vec<SpanRow>) -> ServiceResult<()> {
-            self.0.lock().unwrap().extend(rows.into_iter().map(|r| (project_id.to_owned(), r)));
+        async fn write(&self, project_id: &ProjectId, rows: Vec<SpanRow>) -> ServiceResult<()> {
+            self.0.lock().unwrap().extend(rows.into_iter().map(|r| (project_id.to_string(), r)));
             Ok(())
         }
     }

@@ -7,6 +7,7 @@
 //! the project's traces, build the vendor client. [`ProviderGateway`] does that with the real
 //! vendors; tests may plug any `LlmProvider` in through the port.
 
+use crate::ports::ProjectId;
 use crate::{
     llm_calls::{self, CallContext, SpanObserver, SpanSink},
     ports::{PrimaryStore, ProviderKeyRecord},
@@ -32,7 +33,7 @@ pub enum KeyChoice<'a> {
 #[derive(Debug, Clone)]
 pub struct LlmUse<'a> {
     /// An authorised project's id: callers check access before they connect.
-    pub project_id: &'a str,
+    pub project_id: &'a ProjectId,
     pub key: KeyChoice<'a>,
     /// What makes the calls (`playground`, `test_run`, ...): a tag and an attribute of the spans.
     pub origin: &'static str,
@@ -45,7 +46,7 @@ pub struct LlmUse<'a> {
 }
 
 impl<'a> LlmUse<'a> {
-    pub fn new(project_id: &'a str, key: KeyChoice<'a>, origin: &'static str) -> Self {
+    pub fn new(project_id: &'a ProjectId, key: KeyChoice<'a>, origin: &'static str) -> Self {
         LlmUse { project_id, key, origin, user_id: None, session_id: None, trace_id: None, timeout: None }
     }
 }
@@ -143,7 +144,7 @@ pub struct ResolvedKey {
 pub async fn resolve_key(
     store: &dyn PrimaryStore,
     cipher: &KeyCipher,
-    project_id: &str,
+    project_id: &ProjectId,
     choice: KeyChoice<'_>,
 ) -> ServiceResult<ResolvedKey> {
     let record =

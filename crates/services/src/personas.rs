@@ -1,5 +1,6 @@
 //! Personas per project: members read them, editors and owners change them (audited).
 
+use crate::ports::InProject;
 use crate::{
     audit::{self, Change},
     authz,
@@ -102,7 +103,7 @@ fn name_taken(e: crate::StoreError) -> ServiceError {
 /// Any member.
 pub async fn list(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<Vec<Persona>> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    Ok(store.list_personas(&access.project.id).await?)
+    Ok(store.list_personas(&access.id).await?)
 }
 
 /// Any member, with the caller's access (pages show the forms to editors and owners).
@@ -112,14 +113,14 @@ pub async fn list_with_access(
     slug: &str,
 ) -> ServiceResult<(authz::ProjectAccess, Vec<Persona>)> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    let personas = store.list_personas(&access.project.id).await?;
+    let personas = store.list_personas(&access.id).await?;
     Ok((access, personas))
 }
 
 /// Any member.
 pub async fn get(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<Persona> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    store.persona(&access.project.id, id).await?.ok_or(ServiceError::NotFound("persona"))
+    store.persona(&access.id, id).await?.ok_or(ServiceError::NotFound("persona"))
 }
 
 /// Editors and owners; audited.
@@ -155,7 +156,7 @@ pub async fn create(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, 
 /// Editors and owners; audited.
 pub async fn update(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, id: &str, input: &PersonaInput) -> ServiceResult<Persona> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Editor).await?;
-    let old = store.persona(&access.project.id, id).await?.ok_or(ServiceError::NotFound("persona"))?;
+    let old = store.persona(&access.id, id).await?.ok_or(ServiceError::NotFound("persona"))?;
     let mut persona = old.clone();
     clean(input, &mut persona)?;
     persona.updated_at_ms = now_ms();
@@ -175,8 +176,8 @@ pub async fn update(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, 
 /// Editors and owners; audited.
 pub async fn delete(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<()> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Editor).await?;
-    let old = store.persona(&access.project.id, id).await?.ok_or(ServiceError::NotFound("persona"))?;
-    store.delete_persona(&old.project_id, &old.id).await?;
+    let old = store.persona(&access.id, id).await?.ok_or(ServiceError::NotFound("persona"))?;
+    store.delete_persona(&old.project(), &old.id).await?;
     let change = Change {
         action: "persona.delete",
         entity_type: "persona",

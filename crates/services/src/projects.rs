@@ -77,7 +77,7 @@ pub async fn open(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) ->
 pub async fn update(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, name: &str, description: &str) -> ServiceResult<Project> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
     let (name, description) = (clean_name(name)?, clean_description(description)?);
-    store.update_project(&access.project.id, &name, &description).await?;
+    store.update_project(&access.id, &name, &description).await?;
     let updated = Project { name, description, ..access.project.clone() };
     audit::record(
         store,
@@ -94,14 +94,14 @@ pub async fn delete(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, 
     if confirm.trim() != access.project.slug.as_str() {
         return Err(ServiceError::Invalid("type the project's slug to confirm the deletion".into()));
     }
-    store.delete_project(&access.project.id).await?;
+    store.delete_project(&access.id).await?;
     audit::record(store, ctx, project_change("project.delete", &access.project, Some(project_json(&access.project)), None)).await?;
     Ok(())
 }
 
 pub async fn members(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, Vec<Member>)> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    let members = store.members(&access.project.id).await?;
+    let members = store.members(&access.id).await?;
     Ok((access, members))
 }
 
@@ -149,11 +149,11 @@ pub async fn set_member(
     let project = &access.project;
     let existing = store.user_by_email(&email).await?;
     let old = match &existing {
-        Some(u) => store.member_role(&project.id, &u.id).await?,
+        Some(u) => store.member_role(&access.id, &u.id).await?,
         None => None,
     };
     if old.is_none() {
-        let count = store.members(&project.id).await?.len() as u64;
+        let count = store.members(&access.id).await?.len() as u64;
         quota::check(store, &ctx.actor()?.user_id, QuotaKind::MembersPerProject, count, 1).await?;
     }
     let user = match existing {
@@ -163,7 +163,7 @@ pub async fn set_member(
     if old == Some(role) {
         return Ok(());
     }
-    store.set_member(&project.id, &user.id, role, now_ms()).await.map_err(owner_conflict)?;
+    store.set_member(&access.id, &user.id, role, now_ms()).await.map_err(owner_conflict)?;
     let action = if old.is_some() { "member.role_change" } else { "member.add" };
     audit::record(store, ctx, member_change(action, project, &user.id, old, Some(role))).await?;
     Ok(())
@@ -172,8 +172,8 @@ pub async fn set_member(
 pub async fn remove_member(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, user_id: &str) -> ServiceResult<()> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
     let project = &access.project;
-    let old = store.member_role(&project.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
-    store.remove_member(&project.id, user_id).await.map_err(owner_conflict)?;
+    let old = store.member_role(&access.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
+    store.remove_member(&access.id, user_id).await.map_err(owner_conflict)?;
     audit::record(store, ctx, member_change("member.remove", project, user_id, Some(old), None)).await?;
     Ok(())
 }
@@ -183,12 +183,12 @@ pub async fn transfer_ownership(store: &dyn PrimaryStore, ctx: &RequestContext, 
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Owner).await?;
     let me = &ctx.actor()?.user_id;
     let project = &access.project;
-    let old = store.member_role(&project.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
-    store.set_member(&project.id, user_id, ProjectRole::Owner, now_ms()).await?;
+    let old = store.member_role(&access.id, user_id).await?.ok_or(ServiceError::NotFound("member"))?;
+    store.set_member(&access.id, user_id, ProjectRole::Owner, now_ms()).await?;
     // The new owner is in place before the old one steps down, so the
     // project has an owner at every moment.
     if user_id != me {
-        store.set_member(&project.id, me, ProjectRole::Editor, now_ms()).await.map_err(owner_conflict)?;
+        store.set_member(&access.id, me, ProjectRole::Editor, now_ms()).await.map_err(owner_conflict)?;
     }
     audit::record(store, ctx, member_change("project.transfer_ownership", project, user_id, Some(old), Some(ProjectRole::Owner))).await?;
     Ok(())

@@ -6,6 +6,7 @@ mod cipher;
 
 pub use cipher::{DecryptError, KeyCipher, MasterKeyError};
 
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz::{self, ProjectAccess},
@@ -295,7 +296,7 @@ async fn remove(store: &dyn PrimaryStore, ctx: &RequestContext, project_id: Opti
 /// A project's own keys (any member may see them: no secret is shown).
 pub async fn list(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<Vec<ProviderKeyView>> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    Ok(store.list_provider_keys(Some(&access.project.id)).await?.iter().map(view).collect())
+    Ok(store.list_provider_keys(Some(&access.id)).await?.iter().map(view).collect())
 }
 
 /// What a project's provider page shows: the caller's access, the project's keys and the
@@ -308,7 +309,7 @@ pub struct ProjectProviderKeys {
 
 pub async fn for_project(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<ProjectProviderKeys> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    let own = store.list_provider_keys(Some(&access.project.id)).await?.iter().map(view).collect();
+    let own = store.list_provider_keys(Some(&access.id)).await?.iter().map(view).collect();
     let global = store.list_provider_keys(None).await?.iter().map(view).collect();
     Ok(ProjectProviderKeys { access, own, global })
 }
@@ -380,13 +381,13 @@ pub async fn delete_global(store: &dyn PrimaryStore, ctx: &RequestContext, id: &
 /// Any member may list them (no secret is shown); [`resolve`] needs editor.
 pub async fn usable(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<Vec<ProviderKeyView>> {
     let access = authz::project_by_slug(store, ctx, slug, ProjectRole::Analyst).await?;
-    let mut keys: Vec<ProviderKeyView> = store.list_provider_keys(Some(&access.project.id)).await?.iter().map(view).collect();
+    let mut keys: Vec<ProviderKeyView> = store.list_provider_keys(Some(&access.id)).await?.iter().map(view).collect();
     keys.extend(store.list_provider_keys(None).await?.iter().map(view));
     Ok(keys)
 }
 
 /// Is `key_id` one of the keys `project_id` may use (its own or a global one)?
-pub async fn usable_by_project(store: &dyn PrimaryStore, project_id: &str, key_id: &str) -> ServiceResult<Option<ProviderKeyRecord>> {
+pub async fn usable_by_project(store: &dyn PrimaryStore, project_id: &ProjectId, key_id: &str) -> ServiceResult<Option<ProviderKeyRecord>> {
     Ok(store.provider_key(key_id).await?.filter(|r| r.project_id.as_deref().is_none_or(|p| p == project_id)))
 }
 

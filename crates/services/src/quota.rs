@@ -1,5 +1,6 @@
 //! Plan quotas: features call `check` before they consume and `record` after.
 
+use crate::ports::ProjectId;
 use crate::{
     ports::{AnalyticsStore, PrimaryStore},
     ServiceError, ServiceResult,
@@ -18,7 +19,13 @@ pub async fn check(store: &dyn PrimaryStore, user_id: &str, kind: QuotaKind, use
 }
 
 /// Record consumption as a usage event (charts and monthly quotas read them).
-pub async fn record(analytics: &dyn AnalyticsStore, project_id: &str, kind: QuotaKind, quantity: u64, time_ms: i64) -> ServiceResult<()> {
-    let event = UsageEvent { project_id: project_id.to_owned(), kind: kind.as_str().to_owned(), quantity, time_ms };
+pub async fn record(
+    analytics: &dyn AnalyticsStore,
+    project_id: &ProjectId,
+    kind: QuotaKind,
+    quantity: u64,
+    time_ms: i64,
+) -> ServiceResult<()> {
+    let event = UsageEvent { project_id: (project_id.to_owned()).into(), kind: kind.as_str().to_owned(), quantity, time_ms };
     Ok(analytics.record_usage(&[event]).await?)
 }

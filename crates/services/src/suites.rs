@@ -2,6 +2,7 @@
 //! editors and owners create, change and delete them (audited). Running a suite is in
 //! [`test_runs`](crate::test_runs).
 
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz::{self, ProjectAccess},
@@ -80,7 +81,7 @@ fn audit_view(s: &Suite) -> serde_json::Value {
 }
 
 /// Every member must be a case of this project: another project's case id is refused, not stored.
-async fn check_members(stores: &Stores, project_id: &str, case_ids: &[String]) -> ServiceResult<()> {
+async fn check_members(stores: &Stores, project_id: &ProjectId, case_ids: &[String]) -> ServiceResult<()> {
     for id in case_ids {
         if stores.primary.case(project_id, id).await?.is_none() {
             return Err(ServiceError::Invalid(format!("this project has no test case “{id}”")));
@@ -90,13 +91,13 @@ async fn check_members(stores: &Stores, project_id: &str, case_ids: &[String]) -
 }
 
 async fn load(stores: &Stores, access: &ProjectAccess, id: &str) -> ServiceResult<Suite> {
-    stores.primary.suite(&access.project.id, id).await?.ok_or(ServiceError::NotFound("suite"))
+    stores.primary.suite(&access.id, id).await?.ok_or(ServiceError::NotFound("suite"))
 }
 
 pub async fn create(stores: &Stores, ctx: &RequestContext, slug: &str, input: &SuiteInput) -> ServiceResult<Suite> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let input = clean(input)?;
-    check_members(stores, &access.project.id, &input.case_ids).await?;
+    check_members(stores, &access.id, &input.case_ids).await?;
     let now = now_ms();
     let suite = Suite {
         id: uuid::Uuid::now_v7().to_string(),
@@ -124,7 +125,7 @@ pub async fn update(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str,
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let old = load(stores, &access, id).await?;
     let input = clean(input)?;
-    check_members(stores, &access.project.id, &input.case_ids).await?;
+    check_members(stores, &access.id, &input.case_ids).await?;
     let suite =
         Suite { name: input.name, description: input.description, case_ids: input.case_ids, updated_at_ms: now_ms(), ..old.clone() };
     stores.primary.update_suite(&suite).await.map_err(|e| store_error(e, &suite.name))?;
@@ -144,7 +145,7 @@ pub async fn update(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str,
 pub async fn delete(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<Suite> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let suite = load(stores, &access, id).await?;
-    stores.primary.delete_suite(&access.project.id, id).await?;
+    stores.primary.delete_suite(&access.id, id).await?;
     let change = Change {
         action: "suite.delete",
         entity_type: "suite",
@@ -161,8 +162,8 @@ pub async fn delete(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str)
 pub async fn list(stores: &Stores, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, Vec<SuiteSummary>)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
     let mut out = Vec::new();
-    for suite in stores.primary.list_suites(&access.project.id).await? {
-        let latest_run = stores.primary.list_suite_runs(&access.project.id, &suite.id, 1).await?.into_iter().next();
+    for suite in stores.primary.list_suites(&access.id).await? {
+        let latest_run = stores.primary.list_suite_runs(&access.id, &suite.id, 1).await?.into_iter().next();
         out.push(SuiteSummary { suite, latest_run });
     }
     Ok((access, out))

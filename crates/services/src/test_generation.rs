@@ -5,6 +5,7 @@
 use crate::{
     authz::{self, ProjectAccess},
     context::RequestContext,
+    kb::{grounding, search::IndexCache},
     llm_gateway::{KeyChoice, LlmUse},
     provider_keys::KeyCipher,
     testcases::{self, CaseInput},
@@ -84,7 +85,7 @@ pub fn case_from_spans(trace_id: &str, spans: &[SpanRow]) -> Result<CaseInput, S
 
 pub async fn from_trace(stores: &Stores, cipher: &KeyCipher, ctx: &RequestContext, slug: &str, trace_id: &str) -> ServiceResult<TestCase> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-    let spans = stores.analytics.trace_spans(&access.project.id, trace_id).await?;
+    let spans = stores.analytics.trace_spans(&access.id, trace_id).await?;
     if spans.is_empty() {
         return Err(ServiceError::NotFound("trace"));
     }
@@ -101,7 +102,7 @@ pub async fn from_conversation(
     conversation_id: &str,
 ) -> ServiceResult<TestCase> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-    let c = stores.primary.conversation(&access.project.id, conversation_id).await?.ok_or(ServiceError::NotFound("conversation"))?;
+    let c = stores.primary.conversation(&access.id, conversation_id).await?.ok_or(ServiceError::NotFound("conversation"))?;
     let mut steps = Vec::new();
     for pair in c.messages.windows(2) {
         if pair[0].role == "user" && pair[1].role == "assistant" {
@@ -134,11 +135,20 @@ pub async fn from_conversation(
 /// How many recent traces the generation prompt summarises.
 const PROMPT_TRACES: u32 = 30;
 
+/// Knowledge-base entries the generation prompt gets.
+const PROMPT_KB_ENTRIES: usize = 8;
+
 /// The prompt shown (and editable) before generating: recent traces (names, inputs, outputs,
-/// errors first) and the project's personas, asking for JSON the parser below reads.
-pub async fn generation_prompt(stores: &Stores, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, String)> {
+/// errors first), the knowledge-base entries nearest to them (named, so the person sees which)
+/// and the project's personas, asking for JSON the parser below reads.
+pub async fn generation_prompt(
+    stores: &Stores,
+    kb_indexes: &IndexCache,
+    ctx: &RequestContext,
+    slug: &str,
+) -> ServiceResult<(ProjectAccess, String)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-    let project_id = &access.project.id;
+    let project_id = &access.id;
     let now_ns = crate::clock::now_ms() as u64 * 1_000_000;
     let filter =
         domain::traces::TraceFilter { from_ns: now_ns.saturating_sub(30 * 86_400 * 1_000_000_000), to_ns: now_ns, ..Default::default() };
@@ -152,15 +162,26 @@ pub async fn generation_prompt(stores: &Stores, ctx: &RequestContext, slug: &str
         let error = if t.error_count > 0 { " [FAILED]" } else { "" };
         lines.push(format!("- {}{}: input: {} → output: {}", t.name, error, clip(&t.input), clip(&t.output)));
     }
+    // What the traces are about, as a search query: their names and inputs.
+    let about: String = traces.iter().map(|t| format!("{} {} ", t.name, t.input.as_deref().unwrap_or(""))).collect();
+    let grounding = grounding::retrieve(stores, kb_indexes, project_id, &about, PROMPT_KB_ENTRIES).await?;
+    let kb_section = match grounding.block.is_empty() {
+        true => String::new(),
+        false => format!(
+            "\n\n{}\nWhere an expected output depends on these APIs or tables, make it agree with them.",
+            grounding.block.trim_end()
+        ),
+    };
     let personas = stores.primary.list_personas(project_id).await?;
     let persona_lines: Vec<String> =
         personas.iter().map(|p| format!("- {}: {} (goals: {}; tone: {})", p.name, p.description, p.goals, p.tone)).collect();
     let prompt = format!(
         "You write regression tests for an AI application. From the recent traces and the user personas below, propose up to 5 \
-         test cases covering the most common paths and the failures.\n\nRecent traces:\n{}\n\nPersonas:\n{}\n\nAnswer with JSON \
+         test cases covering the most common paths and the failures.\n\nRecent traces:\n{}{}\n\nPersonas:\n{}\n\nAnswer with JSON \
          only: an array of objects {{\"name\": string, \"feature\": string, \"input\": string (what the user sends), \
          \"expected_output\": string (a correct answer), \"match\": \"contains\" | \"same_meaning\"}}.",
         if lines.is_empty() { "(none yet)".to_owned() } else { lines.join("\n") },
+        kb_section,
         if persona_lines.is_empty() { "(none)".to_owned() } else { persona_lines.join("\n") },
     );
     Ok((access, prompt))
@@ -244,7 +265,7 @@ pub async fn generate(services: &AppServices, ctx: &RequestContext, slug: &str, 
     }
     let what = LlmUse {
         user_id: ctx.actor.as_ref().map(|a| a.user_id.clone()),
-        ..LlmUse::new(&access.project.id, KeyChoice::Id(input.key_id.trim()), ORIGIN)
+        ..LlmUse::new(&access.id, KeyChoice::Id(input.key_id.trim()), ORIGIN)
     };
     let connection = services.llm.connect(what).await?;
     let model = connection.model(&input.model)?;

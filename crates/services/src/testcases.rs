@@ -2,6 +2,8 @@
 //! rejected) and comments. Members read; editors and owners change (audited). Secret header
 //! values of HTTP targets are encrypted with the provider-key cipher, bound to the case id.
 
+use crate::ports::InProject;
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz::{self, ProjectAccess},
@@ -149,7 +151,7 @@ fn seal(cipher: &KeyCipher, project_id: &str, case_id: &str, secrets: &[(String,
 
 /// Ids a case refers to must belong to its project (or be a global provider key): an id from
 /// another project would be stored and fail, or leak, at run time.
-async fn check_references(stores: &Stores, project_id: &str, input: &CaseInput) -> ServiceResult<()> {
+async fn check_references(stores: &Stores, project_id: &ProjectId, input: &CaseInput) -> ServiceResult<()> {
     if let Target::Model(m) = &input.target {
         if let Some(key_id) = m.provider_key_id.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             crate::provider_keys::usable_by_project(stores.primary.as_ref(), project_id, key_id)
@@ -162,7 +164,7 @@ async fn check_references(stores: &Stores, project_id: &str, input: &CaseInput) 
 
 /// The secret headers of a case in clear (for the runner only).
 pub async fn secret_headers(stores: &Stores, cipher: &KeyCipher, case: &TestCase) -> ServiceResult<Vec<(String, String)>> {
-    let Some(blob) = stores.primary.case_secret_headers(&case.project_id, &case.id).await? else { return Ok(Vec::new()) };
+    let Some(blob) = stores.primary.case_secret_headers(&case.project(), &case.id).await? else { return Ok(Vec::new()) };
     let plain = cipher
         .decrypt(Some(&case.project_id), &secret_ad(&case.id), &blob)
         .map_err(|_| invalid("the secret headers of this test case cannot be decrypted with this server's master key; enter them again"))?;
@@ -179,7 +181,7 @@ fn audit_view(case: &TestCase) -> serde_json::Value {
 }
 
 async fn load(stores: &Stores, access: &ProjectAccess, id: &str) -> ServiceResult<TestCase> {
-    stores.primary.case(&access.project.id, id).await?.ok_or(ServiceError::NotFound("test case"))
+    stores.primary.case(&access.id, id).await?.ok_or(ServiceError::NotFound("test case"))
 }
 
 pub async fn create(stores: &Stores, cipher: &KeyCipher, ctx: &RequestContext, slug: &str, input: &CaseInput) -> ServiceResult<TestCase> {
@@ -196,7 +198,7 @@ pub async fn create_in(
     input: &CaseInput,
 ) -> ServiceResult<TestCase> {
     let input = clean(input)?;
-    check_references(stores, &access.project.id, &input).await?;
+    check_references(stores, &access.id, &input).await?;
     let now = now_ms();
     let case = TestCase {
         id: uuid::Uuid::now_v7().to_string(),
@@ -245,7 +247,7 @@ pub async fn update(
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let old = load(stores, &access, id).await?;
     let mut input = clean(input)?;
-    check_references(stores, &access.project.id, &input).await?;
+    check_references(stores, &access.id, &input).await?;
     // Secret values not re-entered are kept, and so are their names (whatever the form sent).
     if input.secret_headers.is_none() {
         if let (Target::Http(new), Target::Http(stored)) = (&mut input.target, &old.target) {
@@ -304,7 +306,7 @@ pub async fn duplicate(stores: &Stores, cipher: &KeyCipher, ctx: &RequestContext
 pub async fn delete(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<()> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let case = load(stores, &access, id).await?;
-    stores.primary.delete_case(&access.project.id, id).await?;
+    stores.primary.delete_case(&access.id, id).await?;
     let change = Change {
         action: "test_case.delete",
         entity_type: "test_case",
@@ -332,7 +334,7 @@ pub async fn set_status(
         return Err(ServiceError::Conflict(format!("a case that is {} cannot become {}", case.status.label(), to.label())));
     }
     let now = now_ms();
-    stores.primary.set_case_status(&access.project.id, id, case.status, to, now).await.map_err(|e| match e {
+    stores.primary.set_case_status(&access.id, id, case.status, to, now).await.map_err(|e| match e {
         StoreError::Conflict(_) => ServiceError::Conflict("someone changed this test case meanwhile; reload it".into()),
         other => other.into(),
     })?;
@@ -402,7 +404,7 @@ pub async fn get(
 ) -> ServiceResult<(ProjectAccess, TestCase, Vec<CaseComment>)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
     let case = load(stores, &access, id).await?;
-    let comments = stores.primary.list_comments(&access.project.id, id).await?;
+    let comments = stores.primary.list_comments(&access.id, id).await?;
     Ok((access, case, comments))
 }
 
@@ -410,7 +412,7 @@ pub async fn list(stores: &Stores, ctx: &RequestContext, slug: &str, filter: &Ca
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
     let mut filter = filter.clone();
     filter.limit = filter.limit.clamp(1, 500);
-    let cases = stores.primary.list_cases(&access.project.id, &filter).await?;
+    let cases = stores.primary.list_cases(&access.id, &filter).await?;
     Ok((access, cases))
 }
 

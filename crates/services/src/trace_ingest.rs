@@ -11,6 +11,7 @@
 //! many requests its spans arrive in. An SDK retry of an already acknowledged batch counts again
 //! (rare; the spans themselves are deduplicated by the store).
 
+use crate::ports::ProjectId;
 use crate::{
     clock::now_ms,
     ports::{AnalyticsStore, BlobStore, PrimaryStore},
@@ -83,16 +84,16 @@ async fn put_text(blob: &dyn BlobStore, key: &str, text: &str) -> ServiceResult<
 /// A usage record that fails after the spans are written is logged, not returned: the spans are
 /// stored and must be acknowledged, or the SDK would send them again.
 #[tracing::instrument(skip_all, fields(project_id, spans = rows.len()))]
-pub async fn write(analytics: &dyn AnalyticsStore, quota: &QuotaGate, project_id: &str, rows: &[SpanRow]) -> ServiceResult<u64> {
+pub async fn write(analytics: &dyn AnalyticsStore, quota: &QuotaGate, project_id: &ProjectId, rows: &[SpanRow]) -> ServiceResult<u64> {
     if rows.is_empty() {
         return Ok(0);
     }
     analytics.insert_spans(project_id, rows).await?;
     let traces = count_traces(rows);
     if traces > 0 {
-        quota.add(project_id, traces);
+        quota.add(project_id.as_str(), traces);
         let event = domain::UsageEvent {
-            project_id: project_id.to_owned(),
+            project_id: (project_id.to_owned()).into(),
             kind: QuotaKind::TracesPerMonth.as_str().to_owned(),
             quantity: traces,
             time_ms: now_ms(),
@@ -145,10 +146,10 @@ impl QuotaGate {
         &self,
         primary: &dyn PrimaryStore,
         analytics: &dyn AnalyticsStore,
-        project_id: &str,
+        project_id: &ProjectId,
         more: u64,
     ) -> ServiceResult<()> {
-        let entry = match self.cached(project_id) {
+        let entry = match self.cached(project_id.as_str()) {
             Some(e) => e,
             None => {
                 let e = load_entry(primary, analytics, project_id).await?;
@@ -156,7 +157,7 @@ impl QuotaGate {
                 if map.len() > 10_000 {
                     map.clear();
                 }
-                map.insert(project_id.to_owned(), e.clone());
+                map.insert((project_id.to_owned()).into(), e.clone());
                 e
             }
         };
@@ -168,7 +169,7 @@ impl QuotaGate {
     }
 }
 
-async fn load_entry(primary: &dyn PrimaryStore, analytics: &dyn AnalyticsStore, project_id: &str) -> ServiceResult<QuotaEntry> {
+async fn load_entry(primary: &dyn PrimaryStore, analytics: &dyn AnalyticsStore, project_id: &ProjectId) -> ServiceResult<QuotaEntry> {
     let fetched = Instant::now();
     let owner = primary.members(project_id).await?.into_iter().filter(|m| m.role == ProjectRole::Owner).min_by_key(|m| m.added_at_ms);
     let Some(owner) = owner else { return Ok(QuotaEntry { limit: None, used: 0, fetched }) };
@@ -184,7 +185,7 @@ async fn load_entry(primary: &dyn PrimaryStore, analytics: &dyn AnalyticsStore, 
         if role != ProjectRole::Owner {
             continue;
         }
-        let days = analytics.usage_by_day(&project.id, from, now + 1).await?;
+        let days = analytics.usage_by_day(&ProjectId::authorised(project.id.clone()), from, now + 1).await?;
         used += days.iter().filter(|d| d.kind == QuotaKind::TracesPerMonth.as_str()).map(|d| d.quantity).sum::<u64>();
     }
     Ok(QuotaEntry { limit, used, fetched })

@@ -194,7 +194,7 @@ pub async fn list(
     let access = read_access(stores, ctx, slug).await?;
     let after = if order == TraceOrder::Newest { after } else { None };
     let query = TraceQuery { filter, order, after, limit: limit.clamp(1, 500) };
-    let page = stores.analytics.list_traces(&access.project.id, &query).await?;
+    let page = stores.analytics.list_traces(&access.id, &query).await?;
     Ok((access, page))
 }
 
@@ -203,7 +203,7 @@ pub async fn list(
 pub async fn trace(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<(ProjectAccess, Vec<SpanRow>)> {
     let access = read_access(stores, ctx, slug).await?;
     let id = trace_id(id)?;
-    let spans = stores.analytics.trace_spans(&access.project.id, &id).await?;
+    let spans = stores.analytics.trace_spans(&access.id, &id).await?;
     if spans.is_empty() {
         return Err(ServiceError::NotFound("trace"));
     }
@@ -283,7 +283,7 @@ pub async fn sessions(
     filter: &TraceFilter,
 ) -> ServiceResult<(ProjectAccess, Vec<SessionSummary>)> {
     let access = read_access(stores, ctx, slug).await?;
-    let list = stores.analytics.list_sessions(&access.project.id, filter.from_ns, filter.to_ns, 200).await?;
+    let list = stores.analytics.list_sessions(&access.id, filter.from_ns, filter.to_ns, 200).await?;
     Ok((access, list))
 }
 
@@ -305,7 +305,7 @@ pub async fn session(
     let mut after = None;
     loop {
         let query = TraceQuery { filter: filter.clone(), order: TraceOrder::Newest, after, limit: 200 };
-        let page = stores.analytics.list_traces(&access.project.id, &query).await?;
+        let page = stores.analytics.list_traces(&access.id, &query).await?;
         traces.extend(page.traces);
         match page.next {
             Some(next) if traces.len() < MAX_SESSION_TRACES => after = Some(next),
@@ -365,7 +365,7 @@ pub async fn analytics(
     llm_only: bool,
 ) -> ServiceResult<(ProjectAccess, Analytics)> {
     let access = read_access(stores, ctx, slug).await?;
-    let project = access.project.id.as_str();
+    let project = &access.id;
     let a = stores.analytics.as_ref();
     let bucket = bucket_ns(filter.from_ns, filter.to_ns);
     let over_time = a.span_metrics(project, &MetricsQuery { filter: filter.clone(), bucket_ns: bucket, group_by: None, llm_only }).await?;
@@ -441,7 +441,7 @@ pub async fn payload(stores: &Stores, ctx: &RequestContext, slug: &str, trace: &
 pub async fn delete(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<RemovedSpans> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Owner).await?;
     let id = trace_id(id)?;
-    let removed = stores.analytics.delete_trace(&access.project.id, &id).await?;
+    let removed = stores.analytics.delete_trace(&access.id, &id).await?;
     if removed.spans == 0 {
         return Err(ServiceError::NotFound("trace"));
     }

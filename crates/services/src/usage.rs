@@ -1,6 +1,7 @@
 //! What a user has used of their plan: counts now, and metered usage this
 //! month (from the analytics store's usage events) day by day.
 
+use crate::ports::ProjectId;
 use crate::{
     clock::now_ms,
     context::RequestContext,
@@ -40,8 +41,10 @@ pub async fn overview(store: &dyn PrimaryStore, analytics: &dyn AnalyticsStore, 
     let mut projects = Vec::new();
     let mut daily: Vec<DailyUsage> = Vec::new();
     for p in &owned {
-        projects.push(ProjectUsage { slug: p.slug.to_string(), name: p.name.clone(), members: store.members(&p.id).await?.len() as u64 });
-        for d in analytics.usage_by_day(&p.id, from, now + 1).await? {
+        // The actor owns it (filtered above).
+        let id = ProjectId::authorised(p.id.as_str());
+        projects.push(ProjectUsage { slug: p.slug.to_string(), name: p.name.clone(), members: store.members(&id).await?.len() as u64 });
+        for d in analytics.usage_by_day(&id, from, now + 1).await? {
             match daily.iter_mut().find(|x| x.day == d.day && x.kind == d.kind) {
                 Some(x) => x.quantity += d.quantity,
                 None => daily.push(d),

@@ -20,6 +20,7 @@ use domain::ledger_dashboard::{
 use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{usage::MS_PER_DAY, DailyUsage, UsageEvent};
 use serde::{Deserialize, Serialize};
+use services::ports::ProjectId;
 use services::{error::StoreResult, ports::AnalyticsStore, StoreError};
 use std::{fmt, future::Future, time::Duration};
 
@@ -153,7 +154,8 @@ impl AnalyticsStore for ClickHouseAnalyticsStore {
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn usage_by_day(&self, project_id: &str, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>> {
+    async fn usage_by_day(&self, project_id: &ProjectId, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>> {
+        let project_id = project_id.as_str();
         if from_ms >= to_ms {
             return Ok(Vec::new());
         }
@@ -177,90 +179,105 @@ impl AnalyticsStore for ClickHouseAnalyticsStore {
     }
 
     #[tracing::instrument(skip_all, fields(project_id, rows = spans.len()))]
-    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()> {
+    async fn insert_spans(&self, project_id: &ProjectId, spans: &[SpanRow]) -> StoreResult<()> {
+        let project_id = project_id.as_str();
         spans::insert(&self.client, project_id, spans).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage> {
+    async fn list_traces(&self, project_id: &ProjectId, query: &TraceQuery) -> StoreResult<TracePage> {
+        let project_id = project_id.as_str();
         spans::list_traces(&self.client, project_id, query).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
+    async fn trace_spans(&self, project_id: &ProjectId, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
+        let project_id = project_id.as_str();
         spans::trace_spans(&self.client, project_id, trace_id).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
+    async fn list_sessions(&self, project_id: &ProjectId, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
+        let project_id = project_id.as_str();
         spans::list_sessions(&self.client, project_id, from_ns, to_ns, limit).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
+    async fn span_metrics(&self, project_id: &ProjectId, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
+        let project_id = project_id.as_str();
         spans::span_metrics(&self.client, project_id, query).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans> {
+    async fn delete_trace(&self, project_id: &ProjectId, trace_id: &str) -> StoreResult<RemovedSpans> {
+        let project_id = project_id.as_str();
         spans::delete_trace(&self.client, &self.database, project_id, trace_id).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
+    async fn expire_spans(&self, project_id: &ProjectId, before_ns: u64) -> StoreResult<RemovedSpans> {
+        let project_id = project_id.as_str();
         spans::expire(&self.client, &self.database, project_id, before_ns).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id, rows = rows.len()))]
-    async fn insert_ledger_rows(&self, project_id: &str, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()> {
+    async fn insert_ledger_rows(&self, project_id: &ProjectId, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()> {
+        let project_id = project_id.as_str();
         ledger::insert(&self.client, project_id, import_id, rows).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id, dataset_id, import_id))]
-    async fn commit_import(&self, project_id: &str, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()> {
+    async fn commit_import(&self, project_id: &ProjectId, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()> {
+        let project_id = project_id.as_str();
         ledger::commit(&self.client, &self.database, project_id, dataset_id, import_id, mode).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id, import_id))]
-    async fn discard_import(&self, project_id: &str, import_id: &str) -> StoreResult<()> {
+    async fn discard_import(&self, project_id: &ProjectId, import_id: &str) -> StoreResult<()> {
+        let project_id = project_id.as_str();
         ledger::discard(&self.client, &self.database, project_id, import_id).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id, dataset_id))]
-    async fn delete_dataset_rows(&self, project_id: &str, dataset_id: &str) -> StoreResult<()> {
+    async fn delete_dataset_rows(&self, project_id: &ProjectId, dataset_id: &str) -> StoreResult<()> {
+        let project_id = project_id.as_str();
         ledger::delete_dataset(&self.client, &self.database, project_id, dataset_id).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn ledger_totals(&self, project_id: &str, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>> {
+    async fn ledger_totals(&self, project_id: &ProjectId, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>> {
+        let project_id = project_id.as_str();
         ledger::totals(&self.client, project_id, filter, group_by).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
-    async fn ledger_filter_values(&self, project_id: &str, datasets: &[String]) -> StoreResult<LedgerFilterValues> {
+    async fn ledger_filter_values(&self, project_id: &ProjectId, datasets: &[String]) -> StoreResult<LedgerFilterValues> {
+        let project_id = project_id.as_str();
         ledger::filter_values(&self.client, project_id, datasets).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
     async fn ledger_records(
         &self,
-        project_id: &str,
+        project_id: &ProjectId,
         filter: &LedgerFilter,
         sort: LedgerSort,
         page: u64,
         page_size: u32,
     ) -> StoreResult<LedgerRecordPage> {
+        let project_id = project_id.as_str();
         ledger::records(&self.client, project_id, filter, sort, page, page_size).await
     }
 
     #[tracing::instrument(skip_all, fields(project_id))]
     async fn ledger_export_batch(
         &self,
-        project_id: &str,
+        project_id: &ProjectId,
         filter: &LedgerFilter,
         after: Option<&LedgerRowKey>,
         limit: u32,
     ) -> StoreResult<Vec<LedgerRow>> {
+        let project_id = project_id.as_str();
         ledger::export_batch(&self.client, project_id, filter, after, limit).await
     }
 }
@@ -327,7 +344,10 @@ mod tests {
         let store = ClickHouseAnalyticsStore::connect(config).expect("a valid configuration");
         assert!(matches!(store.ping().await, Err(StoreError::Unavailable(_))), "ping");
         assert!(matches!(store.migrate().await, Err(StoreError::Unavailable(_))), "migrate");
-        assert!(matches!(store.usage_by_day("p", 0, 1).await, Err(StoreError::Unavailable(_))), "query");
+        assert!(
+            matches!(store.usage_by_day(&services::ports::ProjectId::unchecked("p"), 0, 1).await, Err(StoreError::Unavailable(_))),
+            "query"
+        );
     }
 
     #[test]

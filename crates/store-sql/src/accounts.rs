@@ -443,14 +443,16 @@ macro_rules! impl_account_repos {
                     rows.into_iter().map(shared::project_from_row).collect()
                 }
 
-                async fn update_project(&self, id: &str, name: &str, description: &str) -> StoreResult<()> {
+                async fn update_project(&self, id: &services::ports::ProjectId, name: &str, description: &str) -> StoreResult<()> {
+                    let id = id.as_str();
                     let done =
                         sqlx::query(sql::UPDATE_PROJECT).bind(id).bind(name).bind(description).execute(&self.pool).await.map_err(db_err)?;
                     found(done.rows_affected())
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %id))]
-                async fn delete_project(&self, id: &str) -> StoreResult<()> {
+                async fn delete_project(&self, id: &services::ports::ProjectId) -> StoreResult<()> {
+                    let id = id.as_str();
                     let done = sqlx::query(sql::DELETE_PROJECT).bind(id).execute(&self.pool).await.map_err(db_err)?;
                     found(done.rows_affected())
                 }
@@ -460,13 +462,15 @@ macro_rules! impl_account_repos {
                     to_u64("COUNT(project_members)", n)
                 }
 
-                async fn members(&self, project_id: &str) -> StoreResult<Vec<Member>> {
+                async fn members(&self, project_id: &services::ports::ProjectId) -> StoreResult<Vec<Member>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::MemberRow> =
                         sqlx::query_as(sql::MEMBERS).bind(project_id).fetch_all(&self.pool).await.map_err(db_err)?;
                     rows.into_iter().map(shared::member_from_row).collect()
                 }
 
-                async fn member_role(&self, project_id: &str, user_id: &str) -> StoreResult<Option<ProjectRole>> {
+                async fn member_role(&self, project_id: &services::ports::ProjectId, user_id: &str) -> StoreResult<Option<ProjectRole>> {
+                    let project_id = project_id.as_str();
                     let role: Option<String> = sqlx::query_scalar(sql::MEMBER_ROLE)
                         .bind(project_id)
                         .bind(user_id)
@@ -477,7 +481,14 @@ macro_rules! impl_account_repos {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, user_id = %user_id))]
-                async fn set_member(&self, project_id: &str, user_id: &str, role: ProjectRole, now_ms: i64) -> StoreResult<()> {
+                async fn set_member(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    user_id: &str,
+                    role: ProjectRole,
+                    now_ms: i64,
+                ) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let mut tx = $crate::__membership_change!(self, $dialect, project_id, user_id, role != ProjectRole::Owner);
                     sqlx::query(sql::UPSERT_MEMBER)
                         .bind(project_id)
@@ -491,7 +502,8 @@ macro_rules! impl_account_repos {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, user_id = %user_id))]
-                async fn remove_member(&self, project_id: &str, user_id: &str) -> StoreResult<()> {
+                async fn remove_member(&self, project_id: &services::ports::ProjectId, user_id: &str) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let mut tx = $crate::__membership_change!(self, $dialect, project_id, user_id, true);
                     let done = sqlx::query(sql::REMOVE_MEMBER).bind(project_id).bind(user_id).execute(&mut *tx).await.map_err(db_err)?;
                     found(done.rows_affected())?;
@@ -525,14 +537,16 @@ macro_rules! impl_account_repos {
                     row.map(shared::api_key_from_row).transpose()
                 }
 
-                async fn project_api_keys(&self, project_id: &str) -> StoreResult<Vec<ApiKeyRecord>> {
+                async fn project_api_keys(&self, project_id: &services::ports::ProjectId) -> StoreResult<Vec<ApiKeyRecord>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::ApiKeyRow> =
                         sqlx::query_as(sql::PROJECT_API_KEYS).bind(project_id).fetch_all(&self.pool).await.map_err(db_err)?;
                     rows.into_iter().map(shared::api_key_from_row).collect()
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, key_id = %id))]
-                async fn revoke_api_key(&self, project_id: &str, id: &str, now_ms: i64) -> StoreResult<()> {
+                async fn revoke_api_key(&self, project_id: &services::ports::ProjectId, id: &str, now_ms: i64) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::REVOKE_API_KEY)
                         .bind(project_id)
                         .bind(id)

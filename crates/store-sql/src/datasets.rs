@@ -138,13 +138,15 @@ macro_rules! impl_dataset_repo {
                     Ok(())
                 }
 
-                async fn dataset(&self, project_id: &str, id: &str) -> StoreResult<Option<Dataset>> {
+                async fn dataset(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<Dataset>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::DatasetRow> =
                         sqlx::query_as(sql::DATASET).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::dataset_from_row).transpose()
                 }
 
-                async fn list_datasets(&self, project_id: &str) -> StoreResult<Vec<DatasetListing>> {
+                async fn list_datasets(&self, project_id: &services::ports::ProjectId) -> StoreResult<Vec<DatasetListing>> {
+                    let project_id = project_id.as_str();
                     use sqlx::Row;
                     let rows = sqlx::query(sql::LIST).bind(project_id).fetch_all(&self.pool).await.map_err(db_err)?;
                     rows.iter()
@@ -168,12 +170,13 @@ macro_rules! impl_dataset_repo {
 
                 async fn update_dataset_counts(
                     &self,
-                    project_id: &str,
+                    project_id: &services::ports::ProjectId,
                     id: &str,
                     rows: u64,
                     size_bytes: u64,
                     now_ms: i64,
                 ) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::UPDATE_COUNTS)
                         .bind(project_id)
                         .bind(id)
@@ -187,7 +190,8 @@ macro_rules! impl_dataset_repo {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, id = %id))]
-                async fn delete_dataset(&self, project_id: &str, id: &str) -> StoreResult<()> {
+                async fn delete_dataset(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let mut tx = self.pool.begin().await.map_err(db_err)?;
                     sqlx::query(sql::DELETE_IMPORTS).bind(project_id).bind(id).execute(&mut *tx).await.map_err(db_err)?;
                     let done = sqlx::query(sql::DELETE_DATASET).bind(project_id).bind(id).execute(&mut *tx).await.map_err(db_err)?;
@@ -214,19 +218,29 @@ macro_rules! impl_dataset_repo {
                     Ok(())
                 }
 
-                async fn dataset_import(&self, project_id: &str, id: &str) -> StoreResult<Option<DatasetImport>> {
+                async fn dataset_import(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<DatasetImport>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::ImportRow> =
                         sqlx::query_as(sql::IMPORT).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::import_from_row).transpose()
                 }
 
-                async fn list_imports(&self, project_id: &str, dataset_id: &str) -> StoreResult<Vec<DatasetImport>> {
+                async fn list_imports(&self, project_id: &services::ports::ProjectId, dataset_id: &str) -> StoreResult<Vec<DatasetImport>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::ImportRow> =
                         sqlx::query_as(sql::IMPORTS).bind(project_id).bind(dataset_id).fetch_all(&self.pool).await.map_err(db_err)?;
                     rows.into_iter().map(shared::import_from_row).collect()
                 }
 
-                async fn record_chunk(&self, project_id: &str, id: &str, index: u32, bytes: u64, now_ms: i64) -> StoreResult<()> {
+                async fn record_chunk(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    id: &str,
+                    index: u32,
+                    bytes: u64,
+                    now_ms: i64,
+                ) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::RECORD_CHUNK)
                         .bind(project_id)
                         .bind(id)

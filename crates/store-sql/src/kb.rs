@@ -803,14 +803,16 @@ macro_rules! impl_kb_repo {
 
             #[async_trait]
             impl KbRepo for $store {
-                async fn kb_settings(&self, project_id: &str) -> StoreResult<KbSettings> {
+                async fn kb_settings(&self, project_id: &services::ports::ProjectId) -> StoreResult<KbSettings> {
+                    let project_id = project_id.as_str();
                     let stored: Option<bool> =
                         sqlx::query_scalar(sql::SETTINGS).bind(project_id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     Ok(stored.map(|require_other_approver| KbSettings { require_other_approver }).unwrap_or_default())
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id))]
-                async fn set_kb_settings(&self, project_id: &str, settings: &KbSettings) -> StoreResult<()> {
+                async fn set_kb_settings(&self, project_id: &services::ports::ProjectId, settings: &KbSettings) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     sqlx::query(sql::SAVE_SETTINGS)
                         .bind(project_id)
                         .bind(settings.require_other_approver)
@@ -841,7 +843,8 @@ macro_rules! impl_kb_repo {
                     tx.commit().await.map_err(db_err)
                 }
 
-                async fn draft(&self, project_id: &str, id: &str) -> StoreResult<Option<Draft>> {
+                async fn draft(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<Draft>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::DraftRow> =
                         sqlx::query_as(sql::DRAFT).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::draft_from_row).transpose()
@@ -862,7 +865,8 @@ macro_rules! impl_kb_repo {
                     .await
                 }
 
-                async fn list_drafts(&self, project_id: &str, filter: &DraftFilter) -> StoreResult<Vec<Draft>> {
+                async fn list_drafts(&self, project_id: &services::ports::ProjectId, filter: &DraftFilter) -> StoreResult<Vec<Draft>> {
+                    let project_id = project_id.as_str();
                     let (text, args) = shared::list_drafts_query(project_id, filter);
                     let rows: Vec<shared::DraftRow> = sqlx::query_as_with(&text, shared::arguments(&self.pool, args)?)
                         .persistent(false)
@@ -951,13 +955,20 @@ macro_rules! impl_kb_repo {
                     tx.commit().await.map_err(db_err)
                 }
 
-                async fn latest_release(&self, project_id: &str) -> StoreResult<Option<ReleaseHeader>> {
+                async fn latest_release(&self, project_id: &services::ports::ProjectId) -> StoreResult<Option<ReleaseHeader>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::HeaderRow> =
                         sqlx::query_as(sql::LATEST_RELEASE).bind(project_id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::header_from_row).transpose()
                 }
 
-                async fn list_releases(&self, project_id: &str, before: Option<u64>, limit: u32) -> StoreResult<Vec<ReleaseHeader>> {
+                async fn list_releases(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    before: Option<u64>,
+                    limit: u32,
+                ) -> StoreResult<Vec<ReleaseHeader>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::HeaderRow> = sqlx::query_as(sql::RELEASES)
                         .bind(project_id)
                         .bind(before.map_or(i64::MAX, shared::number))
@@ -968,7 +979,8 @@ macro_rules! impl_kb_repo {
                     rows.into_iter().map(shared::header_from_row).collect()
                 }
 
-                async fn release(&self, project_id: &str, number: u64) -> StoreResult<Option<Release>> {
+                async fn release(&self, project_id: &services::ports::ProjectId, number: u64) -> StoreResult<Option<Release>> {
+                    let project_id = project_id.as_str();
                     let number = shared::number(number);
                     let row: Option<shared::HeaderRow> =
                         sqlx::query_as(sql::RELEASE).bind(project_id).bind(number).fetch_optional(&self.pool).await.map_err(db_err)?;
@@ -983,10 +995,11 @@ macro_rules! impl_kb_repo {
 
                 async fn release_entries(
                     &self,
-                    project_id: &str,
+                    project_id: &services::ports::ProjectId,
                     number: u64,
                     filter: &EntryFilter,
                 ) -> StoreResult<(Vec<ReleaseEntry>, u64)> {
+                    let project_id = project_id.as_str();
                     let (page, count, args) = shared::release_entries_queries(project_id, number, filter)?;
                     let total: i64 = sqlx::query_scalar_with(&count, shared::arguments(&self.pool, args.clone())?)
                         .persistent(false)
@@ -1005,7 +1018,13 @@ macro_rules! impl_kb_repo {
                     Ok((entries, $crate::primary::to_u64("COUNT(kb_release_entries)", total)?))
                 }
 
-                async fn release_entry(&self, project_id: &str, number: u64, key: &EntryKey) -> StoreResult<Option<ReleaseEntry>> {
+                async fn release_entry(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    number: u64,
+                    key: &EntryKey,
+                ) -> StoreResult<Option<ReleaseEntry>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::EntryRow> = sqlx::query_as(sql::RELEASE_ENTRY)
                         .bind(project_id)
                         .bind(shared::number(number))
@@ -1026,7 +1045,8 @@ macro_rules! impl_kb_repo {
                     Ok(())
                 }
 
-                async fn kb_import(&self, project_id: &str, id: &str) -> StoreResult<Option<KbImport>> {
+                async fn kb_import(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<KbImport>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::ImportRow> =
                         sqlx::query_as(sql::IMPORT).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(|row| shared::import_from_row(project_id, row)).transpose()
@@ -1045,7 +1065,8 @@ macro_rules! impl_kb_repo {
                     .await
                 }
 
-                async fn list_kb_imports(&self, project_id: &str, limit: u32) -> StoreResult<Vec<KbImport>> {
+                async fn list_kb_imports(&self, project_id: &services::ports::ProjectId, limit: u32) -> StoreResult<Vec<KbImport>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::ImportRow> =
                         sqlx::query_as(sql::IMPORTS).bind(project_id).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db_err)?;
                     rows.into_iter().map(|row| shared::import_from_row(project_id, row)).collect()
@@ -1060,7 +1081,8 @@ macro_rules! impl_kb_repo {
                     Ok(())
                 }
 
-                async fn kb_index(&self, project_id: &str, release: u64) -> StoreResult<Option<KbIndexRecord>> {
+                async fn kb_index(&self, project_id: &services::ports::ProjectId, release: u64) -> StoreResult<Option<KbIndexRecord>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::IndexRow> = sqlx::query_as(sql::INDEX)
                         .bind(project_id)
                         .bind(shared::number(release))

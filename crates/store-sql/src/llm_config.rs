@@ -199,7 +199,8 @@ macro_rules! impl_llm_config_repos {
                     Ok(row.map(shared::key_from_row))
                 }
 
-                async fn list_provider_keys(&self, project_id: Option<&str>) -> StoreResult<Vec<ProviderKeyRecord>> {
+                async fn list_provider_keys(&self, project_id: Option<&services::ports::ProjectId>) -> StoreResult<Vec<ProviderKeyRecord>> {
+                    let project_id = project_id.map(services::ports::ProjectId::as_str);
                     let rows: Vec<shared::KeyRow> = match project_id {
                         Some(p) => sqlx::query_as(sql::PROJECT_KEYS).bind(p).fetch_all(&self.pool).await,
                         None => sqlx::query_as(sql::GLOBAL_KEYS).fetch_all(&self.pool).await,
@@ -279,20 +280,23 @@ macro_rules! impl_llm_config_repos {
                     found(done.rows_affected())
                 }
 
-                async fn persona(&self, project_id: &str, id: &str) -> StoreResult<Option<Persona>> {
+                async fn persona(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<Persona>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::PersonaRow> =
                         sqlx::query_as(sql::PERSONA).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::persona_from_row).transpose()
                 }
 
-                async fn list_personas(&self, project_id: &str) -> StoreResult<Vec<Persona>> {
+                async fn list_personas(&self, project_id: &services::ports::ProjectId) -> StoreResult<Vec<Persona>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::PersonaRow> =
                         sqlx::query_as(sql::PERSONAS).bind(project_id).fetch_all(&self.pool).await.map_err(db_err)?;
                     rows.into_iter().map(shared::persona_from_row).collect()
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id))]
-                async fn delete_persona(&self, project_id: &str, id: &str) -> StoreResult<()> {
+                async fn delete_persona(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::DELETE_PERSONA).bind(project_id).bind(id).execute(&self.pool).await.map_err(db_err)?;
                     found(done.rows_affected())
                 }
@@ -323,13 +327,19 @@ macro_rules! impl_llm_config_repos {
                     Ok(())
                 }
 
-                async fn conversation(&self, project_id: &str, id: &str) -> StoreResult<Option<Conversation>> {
+                async fn conversation(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<Conversation>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::ConversationRow> =
                         sqlx::query_as(sql::CONVERSATION).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::conversation_from_row).transpose()
                 }
 
-                async fn list_conversations(&self, project_id: &str, limit: u32) -> StoreResult<Vec<ConversationSummary>> {
+                async fn list_conversations(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    limit: u32,
+                ) -> StoreResult<Vec<ConversationSummary>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::SummaryRow> = sqlx::query_as(sql::CONVERSATIONS)
                         .bind(project_id)
                         .bind(i64::from(limit))
@@ -340,7 +350,8 @@ macro_rules! impl_llm_config_repos {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id))]
-                async fn delete_conversation(&self, project_id: &str, id: &str) -> StoreResult<()> {
+                async fn delete_conversation(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::DELETE_CONVERSATION).bind(project_id).bind(id).execute(&self.pool).await.map_err(db_err)?;
                     found(done.rows_affected())
                 }

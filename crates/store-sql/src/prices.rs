@@ -157,7 +157,8 @@ macro_rules! impl_price_repos {
 
             #[async_trait]
             impl RetentionRepo for $store {
-                async fn project_retention(&self, project_id: &str) -> StoreResult<Option<u32>> {
+                async fn project_retention(&self, project_id: &services::ports::ProjectId) -> StoreResult<Option<u32>> {
+                    let project_id = project_id.as_str();
                     let row: Option<(Option<i64>,)> =
                         sqlx::query_as(sql::PROJECT_RETENTION).bind(project_id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     let (days,) = row.ok_or($crate::__private::services::StoreError::NotFound)?;
@@ -165,7 +166,8 @@ macro_rules! impl_price_repos {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id))]
-                async fn set_project_retention(&self, project_id: &str, days: Option<u32>) -> StoreResult<()> {
+                async fn set_project_retention(&self, project_id: &services::ports::ProjectId, days: Option<u32>) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::SET_PROJECT_RETENTION)
                         .bind(project_id)
                         .bind(days.map(i64::from))

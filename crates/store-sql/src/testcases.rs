@@ -312,19 +312,22 @@ macro_rules! impl_testcase_repo {
                     .await
                 }
 
-                async fn case(&self, project_id: &str, id: &str) -> StoreResult<Option<TestCase>> {
+                async fn case(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<TestCase>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::CaseRow> =
                         sqlx::query_as(sql::CASE).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::case_from_row).transpose()
                 }
 
-                async fn case_secret_headers(&self, project_id: &str, id: &str) -> StoreResult<Option<Vec<u8>>> {
+                async fn case_secret_headers(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<Vec<u8>>> {
+                    let project_id = project_id.as_str();
                     let row: Option<Option<Vec<u8>>> =
                         sqlx::query_scalar(sql::CASE_SECRETS).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     Ok(row.flatten())
                 }
 
-                async fn list_cases(&self, project_id: &str, filter: &CaseFilter) -> StoreResult<Vec<TestCase>> {
+                async fn list_cases(&self, project_id: &services::ports::ProjectId, filter: &CaseFilter) -> StoreResult<Vec<TestCase>> {
+                    let project_id = project_id.as_str();
                     let (text, binds) = shared::list_cases_query(project_id, filter);
                     let mut query = sqlx::query_as::<_, shared::CaseRow>(&text);
                     for value in binds {
@@ -338,7 +341,8 @@ macro_rules! impl_testcase_repo {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, id = %id))]
-                async fn delete_case(&self, project_id: &str, id: &str) -> StoreResult<()> {
+                async fn delete_case(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::DELETE_CASE).bind(project_id).bind(id).execute(&self.pool).await.map_err(db_err)?;
                     found(done.rows_affected())
                 }
@@ -346,12 +350,13 @@ macro_rules! impl_testcase_repo {
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, id = %id, to = to.as_str()))]
                 async fn set_case_status(
                     &self,
-                    project_id: &str,
+                    project_id: &services::ports::ProjectId,
                     id: &str,
                     from: CaseStatus,
                     to: CaseStatus,
                     now_ms: i64,
                 ) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::SET_CASE_STATUS)
                         .bind(project_id)
                         .bind(id)
@@ -382,7 +387,8 @@ macro_rules! impl_testcase_repo {
                     Ok(())
                 }
 
-                async fn list_comments(&self, project_id: &str, case_id: &str) -> StoreResult<Vec<CaseComment>> {
+                async fn list_comments(&self, project_id: &services::ports::ProjectId, case_id: &str) -> StoreResult<Vec<CaseComment>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::CommentRow> =
                         sqlx::query_as(sql::COMMENTS).bind(project_id).bind(case_id).fetch_all(&self.pool).await.map_err(db_err)?;
                     Ok(rows.into_iter().map(shared::comment_from_row).collect())
@@ -442,7 +448,8 @@ macro_rules! impl_testcase_repo {
                     tx.commit().await.map_err(db_err)
                 }
 
-                async fn suite(&self, project_id: &str, id: &str) -> StoreResult<Option<Suite>> {
+                async fn suite(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<Suite>> {
+                    let project_id = project_id.as_str();
                     let mut tx = self.pool.begin().await.map_err(db_err)?;
                     let row: Option<shared::SuiteRow> =
                         sqlx::query_as(sql::SUITE).bind(project_id).bind(id).fetch_optional(&mut *tx).await.map_err(db_err)?;
@@ -453,7 +460,8 @@ macro_rules! impl_testcase_repo {
                     Ok(Some(shared::suite_from_row(row, case_ids)))
                 }
 
-                async fn list_suites(&self, project_id: &str) -> StoreResult<Vec<Suite>> {
+                async fn list_suites(&self, project_id: &services::ports::ProjectId) -> StoreResult<Vec<Suite>> {
+                    let project_id = project_id.as_str();
                     let mut tx = self.pool.begin().await.map_err(db_err)?;
                     let rows: Vec<shared::SuiteRow> =
                         sqlx::query_as(sql::SUITES).bind(project_id).fetch_all(&mut *tx).await.map_err(db_err)?;
@@ -474,7 +482,8 @@ macro_rules! impl_testcase_repo {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, id = %id))]
-                async fn delete_suite(&self, project_id: &str, id: &str) -> StoreResult<()> {
+                async fn delete_suite(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<()> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::DELETE_SUITE).bind(project_id).bind(id).execute(&self.pool).await.map_err(db_err)?;
                     found(done.rows_affected())
                 }
@@ -498,7 +507,8 @@ macro_rules! impl_testcase_repo {
                     Ok(())
                 }
 
-                async fn run(&self, project_id: &str, id: &str) -> StoreResult<Option<TestRun>> {
+                async fn run(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<TestRun>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::RunRow> =
                         sqlx::query_as(sql::RUN).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::run_from_row).transpose()
@@ -524,7 +534,13 @@ macro_rules! impl_testcase_repo {
                     .await
                 }
 
-                async fn list_runs_of_case(&self, project_id: &str, case_id: &str, limit: u32) -> StoreResult<Vec<TestRun>> {
+                async fn list_runs_of_case(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    case_id: &str,
+                    limit: u32,
+                ) -> StoreResult<Vec<TestRun>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::RunRow> = sqlx::query_as(sql::RUNS_OF_CASE)
                         .bind(project_id)
                         .bind(case_id)
@@ -535,7 +551,12 @@ macro_rules! impl_testcase_repo {
                     rows.into_iter().map(shared::run_from_row).collect()
                 }
 
-                async fn runs_of_suite_run(&self, project_id: &str, suite_run_id: &str) -> StoreResult<Vec<TestRun>> {
+                async fn runs_of_suite_run(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    suite_run_id: &str,
+                ) -> StoreResult<Vec<TestRun>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::RunRow> = sqlx::query_as(sql::RUNS_OF_SUITE_RUN)
                         .bind(project_id)
                         .bind(suite_run_id)
@@ -561,7 +582,8 @@ macro_rules! impl_testcase_repo {
                     Ok(())
                 }
 
-                async fn suite_run(&self, project_id: &str, id: &str) -> StoreResult<Option<SuiteRun>> {
+                async fn suite_run(&self, project_id: &services::ports::ProjectId, id: &str) -> StoreResult<Option<SuiteRun>> {
+                    let project_id = project_id.as_str();
                     let row: Option<shared::SuiteRunRow> =
                         sqlx::query_as(sql::SUITE_RUN).bind(project_id).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
                     row.map(shared::suite_run_from_row).transpose()
@@ -585,7 +607,13 @@ macro_rules! impl_testcase_repo {
                     .await
                 }
 
-                async fn list_suite_runs(&self, project_id: &str, suite_id: &str, limit: u32) -> StoreResult<Vec<SuiteRun>> {
+                async fn list_suite_runs(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    suite_id: &str,
+                    limit: u32,
+                ) -> StoreResult<Vec<SuiteRun>> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<shared::SuiteRunRow> = sqlx::query_as(sql::SUITE_RUNS)
                         .bind(project_id)
                         .bind(suite_id)
@@ -596,7 +624,12 @@ macro_rules! impl_testcase_repo {
                     rows.into_iter().map(shared::suite_run_from_row).collect()
                 }
 
-                async fn suite_run_counts(&self, project_id: &str, suite_run_id: &str) -> StoreResult<SuiteRunCounts> {
+                async fn suite_run_counts(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    suite_run_id: &str,
+                ) -> StoreResult<SuiteRunCounts> {
+                    let project_id = project_id.as_str();
                     let rows: Vec<(String, bool, i64)> = sqlx::query_as(sql::SUITE_RUN_COUNTS)
                         .bind(project_id)
                         .bind(suite_run_id)
@@ -607,7 +640,13 @@ macro_rules! impl_testcase_repo {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id, suite_run_id = %suite_run_id))]
-                async fn cancel_pending_runs(&self, project_id: &str, suite_run_id: &str, now_ms: i64) -> StoreResult<u64> {
+                async fn cancel_pending_runs(
+                    &self,
+                    project_id: &services::ports::ProjectId,
+                    suite_run_id: &str,
+                    now_ms: i64,
+                ) -> StoreResult<u64> {
+                    let project_id = project_id.as_str();
                     let done = sqlx::query(sql::CANCEL_PENDING)
                         .bind(project_id)
                         .bind(suite_run_id)

@@ -24,3 +24,9 @@ pub fn required_env(name: &str) -> String {
 pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
+
+/// A project id taken on trust: contract suites call the stores directly, with no
+/// authorisation in between.
+pub fn pid(id: &str) -> services::ports::ProjectId {
+    services::ports::ProjectId::unchecked(id)
+}

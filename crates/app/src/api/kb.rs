@@ -311,7 +311,7 @@ pub async fn load_kb_entries(slug: String, kind: String, q: String, page_number:
         offset: (page - 1).saturating_mul(ENTRIES_PER_PAGE),
     };
     let listing = releases::entries(stores.primary.as_ref(), &ctx, &slug, None, filter).await.map_err(fail)?;
-    let index = services::kb::search::status(&stores, &listing.access.project.id).await.map_err(fail)?;
+    let index = services::kb::search::status(&stores, &listing.access.id).await.map_err(fail)?;
     let head = load::head(&listing.access, &ctx);
     let in_review = if head.can_review {
         let (_, drafts) = services::kb::drafts::list(stores.primary.as_ref(), &ctx, &slug, services::kb::drafts::DraftList::ToReview, 0)

@@ -5,7 +5,7 @@
 
 use domain::{
     personas::{ChatTurn, ConversationInput},
-    playground::{format_cost, ChatCall, KeyChoice, PlaygroundData},
+    playground::{format_cost, ChatCall, Grounded, KeyChoice, PlaygroundData},
 };
 use leptos::prelude::*;
 
@@ -48,6 +48,8 @@ struct Pane {
     unpriced: RwSignal<bool>,
     last_trace: RwSignal<Option<String>>,
     latency_ms: RwSignal<Option<u64>>,
+    /// What the knowledge base added to the last turn's system prompt.
+    grounded: RwSignal<Option<Grounded>>,
 }
 
 impl Pane {
@@ -66,6 +68,7 @@ impl Pane {
             unpriced: RwSignal::new(false),
             last_trace: RwSignal::new(None),
             latency_ms: RwSignal::new(None),
+            grounded: RwSignal::new(None),
         }
     }
 
@@ -88,6 +91,7 @@ impl Pane {
         self.unpriced.set(false);
         self.last_trace.set(None);
         self.latency_ms.set(None);
+        self.grounded.set(None);
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -117,6 +121,15 @@ fn error_text(e: &crate::api::AppError) -> String {
     e.to_string()
 }
 
+/// One line saying what the knowledge base added to the turn.
+fn grounding_note(g: &Grounded) -> String {
+    match (g.release, g.entries.is_empty()) {
+        (None, _) => "Knowledge base: no release has a ready index yet, so the answer is not grounded.".into(),
+        (Some(n), true) => format!("Knowledge base release {n}: no entry matched this message."),
+        (Some(n), false) => format!("Grounded on knowledge base release {n}: {}", g.entries.join(", ")),
+    }
+}
+
 #[island]
 pub fn PlaygroundChat(data: PlaygroundData) -> impl IntoView {
     let hydrated = RwSignal::new(false);
@@ -136,6 +149,7 @@ pub fn PlaygroundChat(data: PlaygroundData) -> impl IntoView {
     let temperature = RwSignal::new(open.temperature.map(|t| t.to_string()).unwrap_or_default());
     let max_tokens = RwSignal::new(open.max_tokens.map(|t| t.to_string()).unwrap_or_default());
     let compare = RwSignal::new(false);
+    let ground = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let title = RwSignal::new(open.title.clone());
@@ -189,6 +203,7 @@ pub fn PlaygroundChat(data: PlaygroundData) -> impl IntoView {
                 temperature,
                 max_tokens,
                 session_id: Some(session_id.get_untracked()).filter(|s| !s.is_empty()),
+                ground_on_kb: ground.get_untracked(),
             };
             if let Err(e) = call.check() {
                 pane.history.update(|h| {
@@ -334,6 +349,7 @@ pub fn PlaygroundChat(data: PlaygroundData) -> impl IntoView {
                     </Show>
                 </div>
                 {move || pane.error.get().map(|e| view! { <div class="banner banner-bad" role="alert" data-testid=format!("pane-{n}-error")>{e}</div> })}
+                {move || pane.grounded.get().map(|g| view! { <p class="pg-grounded muted" data-testid=format!("pane-{n}-grounded")>{grounding_note(&g)}</p> })}
                 {move || {
                     let slug = slug.get_value();
                     pane.last_trace.get().map(|t| view! { <a class="pg-trace-link" href=format!("/projects/{slug}/traces/{t}")>"View trace"</a> })
@@ -369,6 +385,12 @@ pub fn PlaygroundChat(data: PlaygroundData) -> impl IntoView {
                     <span>"System prompt"</span>
                     <textarea rows="3" data-testid="playground-system" placeholder="You are a helpful assistant."
                         prop:value=move || system.get() on:input=move |ev| system.set(event_target_value(&ev))></textarea>
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="playground-ground" prop:checked=move || ground.get()
+                        on:change=move |ev| ground.set(event_target_checked(&ev)) />
+                    " Ground on the knowledge base "
+                    <span class="muted">"(the entries nearest to your message join the system prompt)"</span>
                 </label>
                 <label class="check">
                     <input type="checkbox" data-testid="playground-compare" prop:checked=move || compare.get()
@@ -539,6 +561,7 @@ mod browser {
             event::START => {
                 if let Ok(s) = serde_json::from_str::<StreamStart>(data) {
                     pane.last_trace.set(Some(s.trace_id));
+                    pane.grounded.set(s.grounded);
                 }
             }
             event::DELTA => {

@@ -101,6 +101,7 @@ async fn primary(dir: &std::path::Path) -> Result<(Arc<store_sqlite::SqlitePrima
 /// Generated rows (ledger's deterministic generator) straight into the store, generation on a
 /// thread of its own. Returns the seconds taken.
 async fn load(store: &dyn AnalyticsStore, project_id: &str, rows: u64, batch: usize) -> Result<f64, BoxError> {
+    let project_id = &services::ports::ProjectId::unchecked(project_id);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(String, String, Vec<LedgerRow>, bool)>(2);
     let generator = std::thread::spawn(move || -> Result<(), String> {
         let mut out = Vec::with_capacity(batch);

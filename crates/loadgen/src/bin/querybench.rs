@@ -3,6 +3,7 @@
 //! few filters) and the detail of one 5,000-span trace, each beside a bare SQL query doing the
 //! same read. See bench/README.md; bench/query.sh runs it for SQLite and ClickHouse.
 
+use services::ports::ProjectId;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -124,7 +125,7 @@ async fn load(store: &dyn AnalyticsStore, spans: u64, batch: usize, days: u64) -
     let started = Instant::now();
     let (mut loaded, mut traces, mut last_report) = (0u64, 0u64, Instant::now());
     while let Some((rows, roots)) = rx.recv().await {
-        store.insert_spans(PROJECT, &rows).await?;
+        store.insert_spans(&ProjectId::unchecked(PROJECT), &rows).await?;
         loaded += rows.len() as u64;
         traces += roots;
         if last_report.elapsed() > Duration::from_secs(10) {
@@ -249,7 +250,7 @@ async fn bench_queries(
     let (to_ns, day) = (loaded.end_ns + HOUR, 24 * HOUR);
     let range = |days: u64| TraceFilter { from_ns: to_ns - days * day, to_ns, ..TraceFilter::default() };
     let list = |filter: TraceFilter| TraceQuery { filter, order: TraceOrder::Newest, after: None, limit: 50 };
-    let first_page = store.list_traces(PROJECT, &list(range(1))).await?;
+    let first_page = store.list_traces(&ProjectId::unchecked(PROJECT), &list(range(1))).await?;
     let cases: Vec<(&str, TraceQuery, Option<Bare>)> = vec![
         ("list newest, last 24 h", list(range(1)), Some(Bare::List { from_ns: to_ns - day, to_ns })),
         ("list newest, last 30 d", list(range(30)), Some(Bare::List { from_ns: to_ns - 30 * day, to_ns })),
@@ -263,7 +264,8 @@ async fn bench_queries(
     let mut results = Vec::new();
     for (name, query, bare_case) in cases {
         eprintln!("  {name}");
-        let (timings, rows) = time(runs, || async { Ok(store.list_traces(PROJECT, &query).await?.traces.len()) }).await?;
+        let (timings, rows) =
+            time(runs, || async { Ok(store.list_traces(&ProjectId::unchecked(PROJECT), &query).await?.traces.len()) }).await?;
         let bare = match bare_case {
             Some(b) => Some(timing(&time(runs, || bare.run(b, "")).await?.0)),
             None => None,
@@ -273,7 +275,7 @@ async fn bench_queries(
     }
     eprintln!("  trace detail");
     let id = loaded.detail_trace_id.as_str();
-    let (timings, rows) = time(runs, || async { Ok(store.trace_spans(PROJECT, id).await?.len()) }).await?;
+    let (timings, rows) = time(runs, || async { Ok(store.trace_spans(&ProjectId::unchecked(PROJECT), id).await?.len()) }).await?;
     if rows < DETAIL_SPANS {
         return Err(format!("the detail trace has {rows} spans, expected at least {DETAIL_SPANS}").into());
     }

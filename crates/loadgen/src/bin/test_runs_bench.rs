@@ -225,7 +225,7 @@ async fn run(stores: &Stores, base: &str, key: &str, suite: &str, steps: usize, 
     }
     let secs = started.elapsed().as_secs_f64();
     // The checks, from the store: every run final once, one result per step, counts agree.
-    let project_id = project_of(stores).await;
+    let project_id = services::ports::ProjectId::unchecked(project_of(stores).await);
     let runs = stores.primary.runs_of_suite_run(&project_id, &id).await.expect("runs");
     let finals = runs.iter().filter(|r| r.status.is_final()).count();
     let passed = runs.iter().filter(|r| r.status == RunStatus::Success).count();

@@ -63,7 +63,7 @@ pub(crate) async fn create_in(
     source: DraftSource,
 ) -> ServiceResult<Vec<Draft>> {
     let actor = ctx.actor()?;
-    let project_id = &access.project.id;
+    let project_id = &access.id;
     let now = now_ms();
     let latest = store.latest_release(project_id).await?;
     let mut drafts = Vec::with_capacity(changes.len());
@@ -104,7 +104,7 @@ pub(crate) async fn create_in(
                     DraftSource::OpenApiImport { import_id } | DraftSource::DdlImport { import_id } => import_id,
                     _ => "",
                 },
-                project_id: Some(project_id),
+                project_id: Some(project_id.as_str()),
                 old: None,
                 new: Some(json!({"drafts": drafts.len(), "source": other.kind()})),
             };
@@ -117,7 +117,7 @@ pub(crate) async fn create_in(
 /// One draft with the caller's access (any member reads drafts).
 pub async fn get(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<(ProjectAccess, Draft)> {
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
-    let draft = store.draft(&access.project.id, id).await?.ok_or(ServiceError::NotFound("draft"))?;
+    let draft = store.draft(&access.id, id).await?.ok_or(ServiceError::NotFound("draft"))?;
     Ok((access, draft))
 }
 
@@ -148,7 +148,7 @@ pub async fn list(
         DraftList::ToReview => DraftFilter { statuses: vec!["in_review".into()], ..Default::default() },
         DraftList::All => DraftFilter::default(),
     };
-    let drafts = store.list_drafts(&access.project.id, &DraftFilter { limit: PAGE, offset, ..filter }).await?;
+    let drafts = store.list_drafts(&access.id, &DraftFilter { limit: PAGE, offset, ..filter }).await?;
     Ok((access, drafts))
 }
 
@@ -183,7 +183,7 @@ async fn transition(
     apply: impl FnOnce(&ProjectAccess, &KbSettings, &mut Draft) -> ServiceResult<()>,
 ) -> ServiceResult<Draft> {
     let (access, mut draft) = get(store, ctx, slug, id).await?;
-    let settings = store.kb_settings(&access.project.id).await?;
+    let settings = store.kb_settings(&access.id).await?;
     let old = draft.clone();
     apply(&access, &settings, &mut draft)?;
     store.update_draft(&draft, old.version).await.map_err(raced("the draft"))?;
@@ -224,15 +224,15 @@ pub async fn reject(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, 
 /// The project's review rule (any member reads it).
 pub async fn settings(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, KbSettings)> {
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
-    let settings = store.kb_settings(&access.project.id).await?;
+    let settings = store.kb_settings(&access.id).await?;
     Ok((access, settings))
 }
 
 /// Change the review rule (owners); audited.
 pub async fn set_settings(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, new: KbSettings) -> ServiceResult<()> {
     let access = access(store, ctx, slug, ProjectRole::Owner).await?;
-    let old = store.kb_settings(&access.project.id).await?;
-    store.set_kb_settings(&access.project.id, &new).await?;
+    let old = store.kb_settings(&access.id).await?;
+    store.set_kb_settings(&access.id, &new).await?;
     let change = Change {
         action: "kb.settings.update",
         entity_type: "project",

@@ -3,6 +3,8 @@
 //! what becomes drafts. Re-importing the same file changes nothing (every entry is unchanged).
 
 use super::{access, drafts, raced, rule};
+use crate::ports::InProject;
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz::ProjectAccess,
@@ -74,7 +76,7 @@ pub async fn start(
     }
     let file_name = crate::datasets::base_file_name(file_name)?;
     let id = uuid::Uuid::now_v7().to_string();
-    let project_id = access.project.id.clone();
+    let project_id = access.id.clone();
     let blob_key = format!("kb/{project_id}/imports/{id}/source");
     let key = BlobKey::parse(&blob_key).map_err(|_| ServiceError::Internal)?;
     let size = file.len() as u64;
@@ -83,7 +85,7 @@ pub async fn start(
     let now = now_ms();
     let import = KbImport {
         id: id.clone(),
-        project_id: project_id.clone(),
+        project_id: (project_id.clone()).into(),
         format,
         file_name,
         blob_key,
@@ -101,13 +103,13 @@ pub async fn start(
         updated_at_ms: now,
     };
     stores.primary.insert_kb_import(&import).await?;
-    let job = NewJob::new(PARSE_JOB, json!(ImportRef { project_id: project_id.clone(), import_id: id.clone() }));
+    let job = NewJob::new(PARSE_JOB, json!(ImportRef { project_id: (project_id.clone()).into(), import_id: id.clone() }));
     stores.primary.enqueue_job(&job, now).await?;
     let change = Change {
         action: "kb.import.start",
         entity_type: "kb_import",
         entity_id: &id,
-        project_id: Some(&project_id),
+        project_id: Some(project_id.as_str()),
         old: None,
         new: Some(json!({"format": format.as_str(), "file_name": import.file_name, "size_bytes": size})),
     };
@@ -130,7 +132,7 @@ async fn read_blob(stores: &Stores, key: &str) -> ServiceResult<Vec<u8>> {
 /// succeeds. Store errors return `Err` so the job is retried.
 pub async fn parse_job(stores: &Stores, r: &ImportRef, attempt: Attempt) -> Result<(), String> {
     let store = stores.primary.as_ref();
-    let Some(mut import) = store.kb_import(&r.project_id, &r.import_id).await.map_err(|e| e.to_string())? else { return Ok(()) };
+    let Some(mut import) = store.kb_import(&r.project(), &r.import_id).await.map_err(|e| e.to_string())? else { return Ok(()) };
     let from = import.status;
     if !from.is_active() {
         return Ok(());
@@ -266,10 +268,10 @@ pub struct ImportPreview {
 /// Any member.
 pub async fn preview(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str) -> ServiceResult<ImportPreview> {
     let access = access(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let import = stores.primary.kb_import(&access.project.id, id).await?.ok_or(ServiceError::NotFound("import"))?;
+    let import = stores.primary.kb_import(&access.id, id).await?.ok_or(ServiceError::NotFound("import"))?;
     let (file, diff) = match (&import.status, &import.result_blob_key) {
         (ImportStatus::Ready | ImportStatus::Applied, Some(key)) => {
-            let (file, diff) = compare(stores, &access.project.id, import.format, key).await?;
+            let (file, diff) = compare(stores, &access.id, import.format, key).await?;
             (file, Some(diff))
         }
         _ => (Vec::new(), None),
@@ -277,7 +279,7 @@ pub async fn preview(stores: &Stores, ctx: &RequestContext, slug: &str, id: &str
     Ok(ImportPreview { access, import, diff, file })
 }
 
-async fn compare(stores: &Stores, project_id: &str, format: ImportFormat, result_key: &str) -> ServiceResult<(Vec<Entry>, KbDiff)> {
+async fn compare(stores: &Stores, project_id: &ProjectId, format: ImportFormat, result_key: &str) -> ServiceResult<(Vec<Entry>, KbDiff)> {
     let file: Vec<Entry> = serde_json::from_slice(&read_blob(stores, result_key).await?).map_err(|e| {
         tracing::error!(error = %e, "a parsed knowledge-base import cannot be read back");
         ServiceError::Internal
@@ -295,7 +297,7 @@ async fn compare(stores: &Stores, project_id: &str, format: ImportFormat, result
 /// Imports of the project, newest first (any member).
 pub async fn list(stores: &Stores, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, Vec<KbImport>)> {
     let access = access(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let imports = stores.primary.list_kb_imports(&access.project.id, 50).await?;
+    let imports = stores.primary.list_kb_imports(&access.id, 50).await?;
     Ok((access, imports))
 }
 

@@ -2,6 +2,7 @@
 //! sees half a release); history, diffs between any two, and rollback as a new release.
 
 use super::{access, raced, rule};
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz::ProjectAccess,
@@ -25,7 +26,7 @@ use serde_json::json;
 pub const ENTRY_PAGE: u32 = 50;
 
 /// The active release in full (`None` before the first).
-async fn active(store: &dyn PrimaryStore, project_id: &str) -> ServiceResult<Option<Release>> {
+async fn active(store: &dyn PrimaryStore, project_id: &ProjectId) -> ServiceResult<Option<Release>> {
     match store.latest_release(project_id).await? {
         Some(h) => Ok(store.release(project_id, h.number).await?),
         None => Ok(None),
@@ -62,7 +63,7 @@ pub async fn publish(
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
     can_publish(access.role).map_err(rule)?;
     let actor = ctx.actor()?.user_id.clone();
-    let project_id = &access.project.id;
+    let project_id = &access.id;
     let settings = store.kb_settings(project_id).await?;
     let policy = ReviewPolicy { require_other_approver: settings.require_other_approver };
     let previous = active(store, project_id).await?;
@@ -89,7 +90,7 @@ pub async fn rollback(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
     can_rollback(access.role).map_err(rule)?;
     let actor = ctx.actor()?.user_id.clone();
-    let project_id = &access.project.id;
+    let project_id = &access.id;
     let current = active(store, project_id).await?.ok_or(ServiceError::NotFound("release"))?;
     let earlier = store.release(project_id, target).await?.ok_or(ServiceError::NotFound("release"))?;
     check_rollback(&current, &earlier).map_err(rule)?;
@@ -108,7 +109,7 @@ pub async fn list(
     before: Option<u64>,
 ) -> ServiceResult<(ProjectAccess, Vec<ReleaseHeader>)> {
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
-    let releases = store.list_releases(&access.project.id, before, 50).await?;
+    let releases = store.list_releases(&access.id, before, 50).await?;
     Ok((access, releases))
 }
 
@@ -121,7 +122,7 @@ pub async fn diff(
     to: u64,
 ) -> ServiceResult<(ProjectAccess, KbDiff)> {
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
-    let project_id = &access.project.id;
+    let project_id = &access.id;
     let a = store.release(project_id, from).await?.ok_or(ServiceError::NotFound("release"))?;
     let b = store.release(project_id, to).await?.ok_or(ServiceError::NotFound("release"))?;
     Ok((access, diff_release_entries(&a.entries, &b.entries)))
@@ -144,7 +145,7 @@ pub async fn entries(
     filter: EntryFilter,
 ) -> ServiceResult<EntriesPage> {
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
-    let project_id = &access.project.id;
+    let project_id = &access.id;
     let header = match number {
         Some(n) => store.list_releases(project_id, Some(n + 1), 1).await?.into_iter().find(|h| h.number == n),
         None => store.latest_release(project_id).await?,
@@ -168,7 +169,7 @@ pub async fn entry(
     key: &EntryKey,
 ) -> ServiceResult<(ProjectAccess, Option<ReleaseEntry>, Vec<Draft>)> {
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
-    let project_id = &access.project.id;
+    let project_id = &access.id;
     let active = match store.latest_release(project_id).await? {
         Some(h) => store.release_entry(project_id, h.number, key).await?,
         None => None,
@@ -210,7 +211,7 @@ pub struct Exported {
 pub async fn export(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, format: ExportFormat) -> ServiceResult<Exported> {
     let access = access(store, ctx, slug, ProjectRole::Analyst).await?;
     let project = &access.project;
-    let release = active(store, &project.id).await?;
+    let release = active(store, &access.id).await?;
     let number = release.as_ref().map_or(0, |r| r.number);
     let entries = release.map(|r| r.plain_entries()).unwrap_or_default();
     let slug = &project.slug;

@@ -6,6 +6,8 @@
 //! `kb-index`; they are used once releases carry embeddings (not yet built here).
 
 use super::access;
+use crate::ports::InProject;
+use crate::ports::ProjectId;
 use crate::{
     authz::ProjectAccess,
     clock::now_ms,
@@ -47,10 +49,10 @@ fn index_key(project_id: &str, release: u64) -> String {
 }
 
 /// Queue the build of `release`'s index (after a publish or a rollback).
-pub(crate) async fn enqueue(store: &dyn PrimaryStore, project_id: &str, release: u64) -> ServiceResult<()> {
+pub(crate) async fn enqueue(store: &dyn PrimaryStore, project_id: &ProjectId, release: u64) -> ServiceResult<()> {
     let now = now_ms();
     let record = KbIndexRecord {
-        project_id: project_id.to_owned(),
+        project_id: (project_id.to_owned()).into(),
         release,
         status: IndexStatus::Queued,
         done: 0,
@@ -62,7 +64,7 @@ pub(crate) async fn enqueue(store: &dyn PrimaryStore, project_id: &str, release:
         updated_at_ms: now,
     };
     store.put_kb_index(&record).await?;
-    let job = NewJob::new(INDEX_JOB, json!(IndexRef { project_id: project_id.to_owned(), release }));
+    let job = NewJob::new(INDEX_JOB, json!(IndexRef { project_id: (project_id.to_owned()).into(), release }));
     store.enqueue_job(&job, now).await?;
     Ok(())
 }
@@ -93,7 +95,7 @@ pub async fn index_job(stores: &Stores, r: &IndexRef, attempt: Attempt) -> Resul
 }
 
 async fn build(stores: &Stores, r: &IndexRef) -> Result<(), String> {
-    let Some(release) = stores.primary.release(&r.project_id, r.release).await.map_err(|e| e.to_string())? else {
+    let Some(release) = stores.primary.release(&r.project(), r.release).await.map_err(|e| e.to_string())? else {
         return Ok(()); // the project was deleted meanwhile
     };
     let mut record = KbIndexRecord {
@@ -185,7 +187,12 @@ pub struct SearchResult {
 
 /// Search the newest release whose index is ready, by project id (callers authorised it: a
 /// member's page or an API key of the project).
-pub async fn search_project(stores: &Stores, cache: &IndexCache, project_id: &str, input: &SearchInput) -> ServiceResult<SearchResult> {
+pub async fn search_project(
+    stores: &Stores,
+    cache: &IndexCache,
+    project_id: &ProjectId,
+    input: &SearchInput,
+) -> ServiceResult<SearchResult> {
     let started = Instant::now();
     let text = input.query.trim();
     if text.is_empty() || text.chars().count() > MAX_QUERY_CHARS {
@@ -209,12 +216,12 @@ pub async fn search(
     input: &SearchInput,
 ) -> ServiceResult<(ProjectAccess, SearchResult)> {
     let access = access(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let result = search_project(stores, cache, &access.project.id, input).await?;
+    let result = search_project(stores, cache, &access.id, input).await?;
     Ok((access, result))
 }
 
 /// The index record of the latest release (any member): is it built yet?
-pub async fn status(stores: &Stores, project_id: &str) -> ServiceResult<Option<KbIndexRecord>> {
+pub async fn status(stores: &Stores, project_id: &ProjectId) -> ServiceResult<Option<KbIndexRecord>> {
     match stores.primary.latest_release(project_id).await? {
         Some(h) => Ok(stores.primary.kb_index(project_id, h.number).await?),
         None => Ok(None),
@@ -223,11 +230,11 @@ pub async fn status(stores: &Stores, project_id: &str) -> ServiceResult<Option<K
 
 /// The newest ready index among the last few releases (a just-published release answers once
 /// its index is built; meanwhile the previous one does).
-async fn ready_index(stores: &Stores, cache: &IndexCache, project_id: &str) -> ServiceResult<Option<(u64, Arc<KbIndex>)>> {
+async fn ready_index(stores: &Stores, cache: &IndexCache, project_id: &ProjectId) -> ServiceResult<Option<(u64, Arc<KbIndex>)>> {
     for header in stores.primary.list_releases(project_id, None, 5).await? {
         let Some(record) = stores.primary.kb_index(project_id, header.number).await? else { continue };
         let (IndexStatus::Ready, Some(key)) = (record.status, record.blob_key) else { continue };
-        if let Some(index) = cache.get(project_id, header.number) {
+        if let Some(index) = cache.get(project_id.as_str(), header.number) {
             return Ok(Some((header.number, index)));
         }
         let blob = BlobKey::parse(&key).map_err(|_| ServiceError::Internal)?;
@@ -237,11 +244,11 @@ async fn ready_index(stores: &Stores, cache: &IndexCache, project_id: &str) -> S
             .await
             .map_err(|_| ServiceError::Internal)?
             .map_err(|e| {
-            tracing::error!(error = %e, project_id, release = header.number, "a knowledge-base index cannot be loaded");
+            tracing::error!(error = %e, %project_id, release = header.number, "a knowledge-base index cannot be loaded");
             ServiceError::Internal
         })?;
         let index = Arc::new(index);
-        cache.put(project_id, header.number, index.clone());
+        cache.put(project_id.as_str(), header.number, index.clone());
         return Ok(Some((header.number, index)));
     }
     Ok(None)

@@ -1,6 +1,7 @@
 //! The primary store's account-side repositories: projects and members, API
 //! keys, plans, the audit log. Times are Unix milliseconds.
 
+use super::ProjectId;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use domain::{AuditRecord, PlanLimits, ProjectRole, ProjectSlug};
@@ -48,18 +49,18 @@ pub trait ProjectRepo {
     async fn projects_of_user(&self, user_id: &str) -> StoreResult<Vec<(Project, ProjectRole)>>;
     /// Every project, by name (admins).
     async fn list_projects(&self) -> StoreResult<Vec<Project>>;
-    async fn update_project(&self, id: &str, name: &str, description: &str) -> StoreResult<()>;
+    async fn update_project(&self, id: &ProjectId, name: &str, description: &str) -> StoreResult<()>;
     /// Deletes the project and its memberships and API keys.
-    async fn delete_project(&self, id: &str) -> StoreResult<()>;
+    async fn delete_project(&self, id: &ProjectId) -> StoreResult<()>;
     /// How many projects `user_id` owns (plan quota).
     async fn count_owned_projects(&self, user_id: &str) -> StoreResult<u64>;
-    async fn members(&self, project_id: &str) -> StoreResult<Vec<Member>>;
-    async fn member_role(&self, project_id: &str, user_id: &str) -> StoreResult<Option<ProjectRole>>;
+    async fn members(&self, project_id: &ProjectId) -> StoreResult<Vec<Member>>;
+    async fn member_role(&self, project_id: &ProjectId, user_id: &str) -> StoreResult<Option<ProjectRole>>;
     /// Add or change a member's role. `Conflict` when it would demote the
     /// project's last owner (checked atomically with the change).
-    async fn set_member(&self, project_id: &str, user_id: &str, role: ProjectRole, now_ms: i64) -> StoreResult<()>;
+    async fn set_member(&self, project_id: &ProjectId, user_id: &str, role: ProjectRole, now_ms: i64) -> StoreResult<()>;
     /// `NotFound` when not a member; `Conflict` when removing the last owner.
-    async fn remove_member(&self, project_id: &str, user_id: &str) -> StoreResult<()>;
+    async fn remove_member(&self, project_id: &ProjectId, user_id: &str) -> StoreResult<()>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,9 +94,9 @@ pub trait ApiKeyRepo {
     async fn create_api_key(&self, key: NewApiKey, now_ms: i64) -> StoreResult<ApiKeyRecord>;
     async fn api_key_by_public_id(&self, public_id: &str) -> StoreResult<Option<ApiKeyRecord>>;
     /// A project's keys, newest first, revoked ones included.
-    async fn project_api_keys(&self, project_id: &str) -> StoreResult<Vec<ApiKeyRecord>>;
+    async fn project_api_keys(&self, project_id: &ProjectId) -> StoreResult<Vec<ApiKeyRecord>>;
     /// `NotFound` unless the key belongs to `project_id`.
-    async fn revoke_api_key(&self, project_id: &str, id: &str, now_ms: i64) -> StoreResult<()>;
+    async fn revoke_api_key(&self, project_id: &ProjectId, id: &str, now_ms: i64) -> StoreResult<()>;
     async fn touch_api_key(&self, id: &str, now_ms: i64) -> StoreResult<()>;
 }
 

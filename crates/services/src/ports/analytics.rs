@@ -1,3 +1,4 @@
+use super::ProjectId;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use domain::ledger_dashboard::{
@@ -17,7 +18,7 @@ pub trait AnalyticsStore: Send + Sync {
     async fn record_usage(&self, events: &[UsageEvent]) -> StoreResult<()>;
     /// Sums per UTC day and kind for `project_id` over `[from_ms, to_ms)`,
     /// ordered by day then kind.
-    async fn usage_by_day(&self, project_id: &str, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>>;
+    async fn usage_by_day(&self, project_id: &ProjectId, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>>;
 
     // --- Traces. Span rows are immutable: written once, removed only by deletion or expiry.
     // Trace-level facts are aggregated from them at read time. Every method is scoped to
@@ -31,7 +32,7 @@ pub trait AnalyticsStore: Send + Sync {
     ///
     /// `Invalid` (nothing written) when any span fails [`SpanRow::check_storable`]. ClickHouse
     /// writes one INSERT, atomic up to a block of about a million rows: callers batch below that.
-    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()>;
+    async fn insert_spans(&self, project_id: &ProjectId, spans: &[SpanRow]) -> StoreResult<()>;
 
     /// One page of traces of `project_id` (see [`TraceQuery`]).
     ///
@@ -46,31 +47,31 @@ pub trait AnalyticsStore: Send + Sync {
     /// `next`; a cursor with them is `Invalid`. Summaries: totals over all the trace's spans,
     /// `user_id` / `session_id` / `environment` from the root, else the smallest value of any
     /// span.
-    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage>;
+    async fn list_traces(&self, project_id: &ProjectId, query: &TraceQuery) -> StoreResult<TracePage>;
 
     /// Every span of one trace ordered by start time then span id; empty when unknown.
-    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>>;
+    async fn trace_spans(&self, project_id: &ProjectId, trace_id: &str) -> StoreResult<Vec<SpanRow>>;
 
     /// Sessions with a span carrying the session id and starting in `[from_ns, to_ns)`, at most
     /// `limit` (clamped to 1..=500), most recent activity (`last_ns`, latest span end) first, then
     /// by session id. A session's traces are those spans' traces; its totals count every span of
     /// those traces; `user_id` is the smallest user id among them.
-    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>>;
+    async fn list_sessions(&self, project_id: &ProjectId, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>>;
 
     /// Span metrics per time bucket (and group), ordered by bucket then group; only non-empty
     /// buckets. Percentiles are exact (nearest rank) on both adapters. `Invalid` for a zero
     /// bucket width.
-    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>>;
+    async fn span_metrics(&self, project_id: &ProjectId, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>>;
 
     /// Remove one trace's spans; the count and the distinct, sorted blob keys of what was removed
     /// (nothing for an unknown trace). The caller deletes the blobs and audits.
-    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans>;
+    async fn delete_trace(&self, project_id: &ProjectId, trace_id: &str) -> StoreResult<RemovedSpans>;
 
     /// Remove the spans of `project_id` that started before `before_ns` (retention): the count
     /// and distinct, sorted blob keys. SQLite deletes through the `(project, start)` index in
     /// chunks of its own transactions; ClickHouse drops the project's whole months
     /// (partitions) and deletes the rest with a mutation, waiting for it.
-    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans>;
+    async fn expire_spans(&self, project_id: &ProjectId, before_ns: u64) -> StoreResult<RemovedSpans>;
 
     // --- Ledger records (issue 5). Rows are written under an import id and stay invisible to
     // every read until the import is committed to its dataset; which imports are visible is
@@ -82,36 +83,36 @@ pub trait AnalyticsStore: Send + Sync {
     /// `Invalid` otherwise, or when a row fails [`LedgerRow::check_storable`]; nothing of the
     /// batch is written then). Each `(import, row number)` is written once: a failed import is
     /// discarded and retried under a new import id, not rewritten.
-    async fn insert_ledger_rows(&self, project_id: &str, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()>;
+    async fn insert_ledger_rows(&self, project_id: &ProjectId, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()>;
 
     /// Make the rows of `import_id` written for `dataset_id` visible, all at once. `Replace` also
     /// hides every import committed to the dataset before, at the same instant, and then removes
     /// their rows. Imports still being written to the dataset are left alone. Committing an
     /// import again is harmless (retries).
-    async fn commit_import(&self, project_id: &str, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()>;
+    async fn commit_import(&self, project_id: &ProjectId, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()>;
 
     /// Remove the rows of an import that was never committed (failed or abandoned); `Conflict`
     /// when it was committed.
-    async fn discard_import(&self, project_id: &str, import_id: &str) -> StoreResult<()>;
+    async fn discard_import(&self, project_id: &ProjectId, import_id: &str) -> StoreResult<()>;
 
     /// Hide every row of the dataset at once, then remove them (committed or not) and the
     /// record of its imports. The caller deletes the metadata and blobs and makes sure no import
     /// of the dataset is still running.
-    async fn delete_dataset_rows(&self, project_id: &str, dataset_id: &str) -> StoreResult<()>;
+    async fn delete_dataset_rows(&self, project_id: &ProjectId, dataset_id: &str) -> StoreResult<()>;
 
     /// Sums of the visible rows passing `filter`, per `group_by` key and account group, ordered
     /// by key, name, account group (bytes). `Invalid` when the filter lists too many values.
-    async fn ledger_totals(&self, project_id: &str, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>>;
+    async fn ledger_totals(&self, project_id: &ProjectId, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>>;
 
     /// Distinct values of the visible rows of `datasets` (empty: all) for the filter drop-downs.
-    async fn ledger_filter_values(&self, project_id: &str, datasets: &[String]) -> StoreResult<LedgerFilterValues>;
+    async fn ledger_filter_values(&self, project_id: &ProjectId, datasets: &[String]) -> StoreResult<LedgerFilterValues>;
 
     /// One page (0-based `page`, `page_size` clamped to 1..=500) of the visible rows passing
     /// `filter` in `sort` order, ties by dataset, import and row number ascending; `total`
     /// counts every matching row.
     async fn ledger_records(
         &self,
-        project_id: &str,
+        project_id: &ProjectId,
         filter: &LedgerFilter,
         sort: LedgerSort,
         page: u64,
@@ -123,7 +124,7 @@ pub trait AnalyticsStore: Send + Sync {
     /// row's key until fewer than `limit` come back.
     async fn ledger_export_batch(
         &self,
-        project_id: &str,
+        project_id: &ProjectId,
         filter: &LedgerFilter,
         after: Option<&LedgerRowKey>,
         limit: u32,

@@ -1,6 +1,7 @@
 //! What the LLM features keep in the primary store: provider keys (encrypted by the
 //! services layer before they get here), personas and saved playground conversations.
 
+use super::ProjectId;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use domain::personas::{Conversation, ConversationSummary, Persona};
@@ -43,7 +44,7 @@ pub trait ProviderKeyRepo {
     async fn update_provider_key(&self, key: &ProviderKeyRecord) -> StoreResult<()>;
     async fn provider_key(&self, id: &str) -> StoreResult<Option<ProviderKeyRecord>>;
     /// A project's keys (`Some`) or the global defaults (`None`), by name.
-    async fn list_provider_keys(&self, project_id: Option<&str>) -> StoreResult<Vec<ProviderKeyRecord>>;
+    async fn list_provider_keys(&self, project_id: Option<&ProjectId>) -> StoreResult<Vec<ProviderKeyRecord>>;
     /// `NotFound` when there is no such row.
     async fn delete_provider_key(&self, id: &str) -> StoreResult<()>;
     /// Every row that holds a ciphertext, by id (rotation).
@@ -60,20 +61,20 @@ pub trait PersonaRepo {
     /// Replace the fields of the persona `(project_id, id)`, not its creation time.
     /// `NotFound`, `Conflict`.
     async fn update_persona(&self, persona: &Persona) -> StoreResult<()>;
-    async fn persona(&self, project_id: &str, id: &str) -> StoreResult<Option<Persona>>;
+    async fn persona(&self, project_id: &ProjectId, id: &str) -> StoreResult<Option<Persona>>;
     /// By name.
-    async fn list_personas(&self, project_id: &str) -> StoreResult<Vec<Persona>>;
+    async fn list_personas(&self, project_id: &ProjectId) -> StoreResult<Vec<Persona>>;
     /// `NotFound` when `(project_id, id)` is no persona.
-    async fn delete_persona(&self, project_id: &str, id: &str) -> StoreResult<()>;
+    async fn delete_persona(&self, project_id: &ProjectId, id: &str) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait ConversationRepo {
     /// `NotFound` for an unknown project.
     async fn insert_conversation(&self, conversation: &Conversation) -> StoreResult<()>;
-    async fn conversation(&self, project_id: &str, id: &str) -> StoreResult<Option<Conversation>>;
+    async fn conversation(&self, project_id: &ProjectId, id: &str) -> StoreResult<Option<Conversation>>;
     /// Newest first, at most `limit`.
-    async fn list_conversations(&self, project_id: &str, limit: u32) -> StoreResult<Vec<ConversationSummary>>;
+    async fn list_conversations(&self, project_id: &ProjectId, limit: u32) -> StoreResult<Vec<ConversationSummary>>;
     /// `NotFound` when `(project_id, id)` is no conversation.
-    async fn delete_conversation(&self, project_id: &str, id: &str) -> StoreResult<()>;
+    async fn delete_conversation(&self, project_id: &ProjectId, id: &str) -> StoreResult<()>;
 }

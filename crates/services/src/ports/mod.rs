@@ -10,6 +10,7 @@ pub mod llm_config;
 pub mod mail;
 pub mod prices;
 pub mod primary;
+pub mod project_id;
 pub mod sessions;
 pub mod testcases;
 
@@ -24,5 +25,7 @@ pub use primary::{
     ApiKeyRecord, ApiKeyRepo, AuditEntry, AuditFilter, AuditLog, JobQueue, JobRecord, LeasedJob, Member, NewApiKey, NewPlan, NewProject,
     NewUser, PasswordResetRepo, Plan, PlanRepo, PrimaryStore, Project, ProjectRepo, SessionInfo, SessionRecords, User, UserRepo,
 };
+pub(crate) use project_id::InProject;
+pub use project_id::ProjectId;
 pub use sessions::{LiveSession, SessionDirectory};
 pub use testcases::{CaseFilter, TestCaseRepo};

@@ -1,5 +1,6 @@
 //! The model price table and per-project trace retention, kept in the primary store.
 
+use super::ProjectId;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use domain::{JobId, NewJob};
@@ -36,9 +37,9 @@ pub trait PriceRepo {
 pub trait RetentionRepo {
     /// Days of traces `project_id` keeps; `None` = the server default. `NotFound` for an
     /// unknown project.
-    async fn project_retention(&self, project_id: &str) -> StoreResult<Option<u32>>;
+    async fn project_retention(&self, project_id: &ProjectId) -> StoreResult<Option<u32>>;
     /// `NotFound` for an unknown project.
-    async fn set_project_retention(&self, project_id: &str, days: Option<u32>) -> StoreResult<()>;
+    async fn set_project_retention(&self, project_id: &ProjectId, days: Option<u32>) -> StoreResult<()>;
     /// Every project's id and retention, by id.
     async fn project_retentions(&self) -> StoreResult<Vec<(String, Option<u32>)>>;
     /// Enqueue `job` unless a job of the same kind is queued or running (a periodic job

@@ -13,9 +13,9 @@ pub async fn compare_runs(
     b: &str,
 ) -> ServiceResult<(ProjectAccess, RunComparison)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let (a, b) = (load_run(stores, &access.project.id, a).await?, load_run(stores, &access.project.id, b).await?);
+    let (a, b) = (load_run(stores, &access.id, a).await?, load_run(stores, &access.id, b).await?);
     let steps = diff_runs(&a, &b);
-    let project_id = access.project.id.as_str();
+    let project_id = &access.id;
     let name = |case_id: String| async move {
         Ok::<_, ServiceError>(stores.primary.case(project_id, &case_id).await?.map(|c| c.name).unwrap_or_else(|| "(deleted case)".into()))
     };

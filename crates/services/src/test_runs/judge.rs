@@ -1,6 +1,7 @@
 //! The same-meaning judge: one LLM connection per run, made on first use.
 
 use super::*;
+use crate::ports::ProjectId;
 
 /// The judge's provider and model, or why there is none (a reason for the step).
 pub(super) type JudgeProvider = Result<(Arc<dyn LlmProvider>, String), String>;
@@ -8,14 +9,14 @@ pub(super) type JudgeProvider = Result<(Arc<dyn LlmProvider>, String), String>;
 /// The same-meaning judge of one run: its connection is made once, on first use.
 pub(super) struct Judge<'a> {
     deps: &'a RunnerDeps,
-    project_id: &'a str,
+    project_id: &'a ProjectId,
     /// A model target's key id and model.
     preferred: Option<(&'a str, &'a str)>,
     ready: Option<JudgeProvider>,
 }
 
 impl<'a> Judge<'a> {
-    pub(super) fn new(deps: &'a RunnerDeps, project_id: &'a str, preferred: Option<(&'a str, &'a str)>) -> Self {
+    pub(super) fn new(deps: &'a RunnerDeps, project_id: &'a ProjectId, preferred: Option<(&'a str, &'a str)>) -> Self {
         Judge { deps, project_id, preferred, ready: None }
     }
 

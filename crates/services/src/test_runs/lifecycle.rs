@@ -1,11 +1,12 @@
 //! Starting, cancelling and overriding runs; reading one run and a case's history.
 
 use super::*;
+use crate::ports::InProject;
 
 /// Run one case now (editors; a case in any review state may be run by hand).
 pub async fn start_case_run(stores: &Stores, ctx: &RequestContext, slug: &str, case_id: &str) -> ServiceResult<TestRun> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-    let case = load_case(stores, &access.project.id, case_id).await?;
+    let case = load_case(stores, &access.id, case_id).await?;
     let run = new_run(&case, None, ctx.actor.as_ref().map(|a| a.user_id.clone()));
     insert_and_enqueue(stores, &run).await?;
     let change = Change {
@@ -34,7 +35,7 @@ pub async fn start_suite_run(stores: &Stores, starter: Starter<'_>, suite_id: &s
     let (project_id, ctx, created_by, trigger, key_id) = match starter {
         Starter::Person { ctx, slug } => {
             let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-            (access.project.id, ctx, ctx.actor.as_ref().map(|a| a.user_id.clone()), "ui", None)
+            (access.id, ctx, ctx.actor.as_ref().map(|a| a.user_id.clone()), "ui", None)
         }
         Starter::Key(principal) => (principal.project_id.clone(), &system, None, "api", Some(principal.key_id.clone())),
     };
@@ -55,7 +56,7 @@ pub async fn start_suite_run(stores: &Stores, starter: Starter<'_>, suite_id: &s
     }
     let suite_run = SuiteRun {
         id: uuid::Uuid::now_v7().to_string(),
-        project_id: project_id.clone(),
+        project_id: project_id.to_string(),
         suite_id: suite.id.clone(),
         status: RunStatus::Running,
         total: cases.len() as u32,
@@ -77,7 +78,7 @@ pub async fn start_suite_run(stores: &Stores, starter: Starter<'_>, suite_id: &s
         action: "suite_run.start",
         entity_type: "suite_run",
         entity_id: &suite_run.id,
-        project_id: Some(&project_id),
+        project_id: Some(project_id.as_str()),
         old: None,
         new: Some(
             json!({"suite_id": suite.id, "runs": runs.len(), "skipped_unapproved": skipped, "trigger": trigger, "api_key_id": key_id}),
@@ -91,7 +92,7 @@ pub async fn start_suite_run(stores: &Stores, starter: Starter<'_>, suite_id: &s
 /// worker's result is dropped when it finishes. `Conflict` when it already finished.
 pub async fn cancel_run(stores: &Stores, ctx: &RequestContext, slug: &str, run_id: &str) -> ServiceResult<TestRun> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-    let mut run = load_run(stores, &access.project.id, run_id).await?;
+    let mut run = load_run(stores, &access.id, run_id).await?;
     let from = run.status;
     if from.is_final() {
         return Err(ServiceError::Conflict(format!("this run is already {}", from.label().to_lowercase())));
@@ -104,7 +105,7 @@ pub async fn cancel_run(stores: &Stores, ctx: &RequestContext, slug: &str, run_i
     })?;
     audit_simple(stores, ctx, "test_run.cancel", "test_run", &run.id, &run.project_id, json!({"status": from.as_str()})).await?;
     if let Some(suite_run_id) = &run.suite_run_id {
-        settle_suite_run(stores, &run.project_id, suite_run_id).await?;
+        settle_suite_run(stores, &run.project(), suite_run_id).await?;
     }
     Ok(run)
 }
@@ -112,7 +113,7 @@ pub async fn cancel_run(stores: &Stores, ctx: &RequestContext, slug: &str, run_i
 /// Cancel a suite run: its pending runs in one statement, its running ones one by one.
 pub async fn cancel_suite_run(stores: &Stores, ctx: &RequestContext, slug: &str, suite_run_id: &str) -> ServiceResult<SuiteRunCounts> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
-    let project_id = access.project.id.as_str();
+    let project_id = &access.id;
     let suite_run = load_suite_run(stores, project_id, suite_run_id).await?;
     if suite_run.status.is_final() {
         return Err(ServiceError::Conflict(format!("this suite run is already {}", suite_run.status.label().to_lowercase())));
@@ -133,7 +134,7 @@ pub async fn cancel_suite_run(stores: &Stores, ctx: &RequestContext, slug: &str,
         }
     }
     let change = json!({"cancelled_pending": pending, "cancelled_running": running});
-    audit_simple(stores, ctx, "suite_run.cancel", "suite_run", suite_run_id, project_id, change).await?;
+    audit_simple(stores, ctx, "suite_run.cancel", "suite_run", suite_run_id, project_id.as_str(), change).await?;
     settle_suite_run(stores, project_id, suite_run_id).await?;
     Ok(stores.primary.suite_run_counts(project_id, suite_run_id).await?)
 }
@@ -169,7 +170,7 @@ pub async fn override_step(
     if comment.is_empty() || comment.chars().count() > MAX_OVERRIDE_COMMENT_CHARS {
         return Err(invalid(format!("say why in a comment of 1 to {MAX_OVERRIDE_COMMENT_CHARS} characters")));
     }
-    let mut run = load_run(stores, &access.project.id, run_id).await?;
+    let mut run = load_run(stores, &access.id, run_id).await?;
     let from = run.status;
     if !matches!(from, RunStatus::Success | RunStatus::Failed) {
         return Err(ServiceError::Conflict("only a finished run's steps can be overridden".into()));
@@ -199,7 +200,7 @@ pub async fn override_step(
 /// One run, for members.
 pub async fn get_run(stores: &Stores, ctx: &RequestContext, slug: &str, run_id: &str) -> ServiceResult<(ProjectAccess, TestRun)> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let run = load_run(stores, &access.project.id, run_id).await?;
+    let run = load_run(stores, &access.id, run_id).await?;
     Ok((access, run))
 }
 
@@ -215,7 +216,7 @@ pub struct RunDetails {
 
 pub async fn run_details(stores: &Stores, ctx: &RequestContext, slug: &str, run_id: &str) -> ServiceResult<RunDetails> {
     let (access, run) = get_run(stores, ctx, slug, run_id).await?;
-    let case = stores.primary.case(&access.project.id, &run.case_id).await?;
+    let case = stores.primary.case(&access.id, &run.case_id).await?;
     let mut ids: Vec<&String> = run.steps.iter().filter_map(|s| s.override_.as_ref().and_then(|o| o.by.as_ref())).collect();
     ids.sort();
     ids.dedup();
@@ -231,6 +232,6 @@ pub async fn run_details(stores: &Stores, ctx: &RequestContext, slug: &str, run_
 /// A case's runs, newest first (members).
 pub async fn case_history(stores: &Stores, ctx: &RequestContext, slug: &str, case_id: &str, limit: u32) -> ServiceResult<Vec<TestRun>> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    load_case(stores, &access.project.id, case_id).await?;
-    Ok(stores.primary.list_runs_of_case(&access.project.id, case_id, limit.clamp(1, 500)).await?)
+    load_case(stores, &access.id, case_id).await?;
+    Ok(stores.primary.list_runs_of_case(&access.id, case_id, limit.clamp(1, 500)).await?)
 }

@@ -16,6 +16,7 @@
 //!
 //! Sending the HTTP request is behind [`TargetCaller`], so this crate carries no HTTP client.
 
+use crate::ports::ProjectId;
 use crate::{
     audit::{self, Change},
     authz::{self, ProjectAccess},
@@ -219,15 +220,15 @@ async fn insert_and_enqueue(stores: &Stores, run: &TestRun) -> ServiceResult<()>
     Ok(())
 }
 
-async fn load_case(stores: &Stores, project_id: &str, id: &str) -> ServiceResult<TestCase> {
+async fn load_case(stores: &Stores, project_id: &ProjectId, id: &str) -> ServiceResult<TestCase> {
     stores.primary.case(project_id, id).await?.ok_or(ServiceError::NotFound("test case"))
 }
 
-async fn load_run(stores: &Stores, project_id: &str, id: &str) -> ServiceResult<TestRun> {
+async fn load_run(stores: &Stores, project_id: &ProjectId, id: &str) -> ServiceResult<TestRun> {
     stores.primary.run(project_id, id).await?.ok_or(ServiceError::NotFound("test run"))
 }
 
-async fn load_suite_run(stores: &Stores, project_id: &str, id: &str) -> ServiceResult<SuiteRun> {
+async fn load_suite_run(stores: &Stores, project_id: &ProjectId, id: &str) -> ServiceResult<SuiteRun> {
     stores.primary.suite_run(project_id, id).await?.ok_or(ServiceError::NotFound("suite run"))
 }
 

@@ -1,6 +1,7 @@
 //! Suite-run reports, pass-rate trends, settling a suite run, and JUnit XML for CI.
 
 use super::*;
+use crate::ports::ProjectId;
 
 /// One run in a suite report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,7 +52,7 @@ pub fn failures_of(run: &TestRun) -> Vec<String> {
     out
 }
 
-pub(super) async fn report_in(stores: &Stores, project_id: &str, suite_run_id: &str) -> ServiceResult<SuiteReport> {
+pub(super) async fn report_in(stores: &Stores, project_id: &ProjectId, suite_run_id: &str) -> ServiceResult<SuiteReport> {
     settle_suite_run(stores, project_id, suite_run_id).await?;
     let suite_run = load_suite_run(stores, project_id, suite_run_id).await?;
     let suite_name = stores.primary.suite(project_id, &suite_run.suite_id).await?.map(|s| s.name).unwrap_or_default();
@@ -78,7 +79,7 @@ pub(super) async fn report_in(stores: &Stores, project_id: &str, suite_run_id: &
 /// A suite run's report (members).
 pub async fn suite_report(stores: &Stores, ctx: &RequestContext, slug: &str, suite_run_id: &str) -> ServiceResult<SuiteReport> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    report_in(stores, &access.project.id, suite_run_id).await
+    report_in(stores, &access.id, suite_run_id).await
 }
 
 /// A suite run's report for a project API key (another project's id is unknown).
@@ -103,7 +104,7 @@ pub struct TrendPoint {
 /// Pass rate of the suite's last `n` runs, oldest first (for a chart).
 pub async fn suite_trend(stores: &Stores, ctx: &RequestContext, slug: &str, suite_id: &str, n: u32) -> ServiceResult<Vec<TrendPoint>> {
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Analyst).await?;
-    let project_id = access.project.id.as_str();
+    let project_id = &access.id;
     stores.primary.suite(project_id, suite_id).await?.ok_or(ServiceError::NotFound("suite"))?;
     let mut points = Vec::new();
     for sr in stores.primary.list_suite_runs(project_id, suite_id, n.clamp(1, 200)).await? {
@@ -122,7 +123,7 @@ pub async fn suite_trend(stores: &Stores, ctx: &RequestContext, slug: &str, suit
 
 /// Once every run of a suite run is final, record the suite run's own final status (failed if any
 /// run failed, else cancelled if any was cancelled, else success). Repeating it is harmless.
-pub async fn settle_suite_run(stores: &Stores, project_id: &str, suite_run_id: &str) -> ServiceResult<()> {
+pub async fn settle_suite_run(stores: &Stores, project_id: &ProjectId, suite_run_id: &str) -> ServiceResult<()> {
     let Some(mut suite_run) = stores.primary.suite_run(project_id, suite_run_id).await? else { return Ok(()) };
     if suite_run.status.is_final() {
         return Ok(());

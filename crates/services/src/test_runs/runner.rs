@@ -1,6 +1,8 @@
 //! Execution on the worker: model targets, HTTP targets, waiting for the application's spans.
 
 use super::*;
+use crate::ports::InProject;
+use crate::ports::ProjectId;
 
 pub(super) type JobResult = Result<(), String>;
 
@@ -26,7 +28,7 @@ impl Outcome {
 /// return `Err` so the job is retried, and the last attempt fails the run.
 pub async fn execute(stores: &Stores, deps: &RunnerDeps, r: &RunRef, attempt: Attempt) -> JobResult {
     let store_err = |e: StoreError| e.to_string();
-    let Some(mut run) = stores.primary.run(&r.project_id, &r.run_id).await.map_err(store_err)? else {
+    let Some(mut run) = stores.primary.run(&r.project(), &r.run_id).await.map_err(store_err)? else {
         return Ok(()); // deleted with its case: nothing to do
     };
     match run.status {
@@ -45,7 +47,7 @@ pub async fn execute(stores: &Stores, deps: &RunnerDeps, r: &RunRef, attempt: At
         _ => return Ok(()),
     }
     let _permit = deps.limiter.acquire(&run.project_id).await;
-    let outcome = match stores.primary.case(&run.project_id, &run.case_id).await {
+    let outcome = match stores.primary.case(&run.project(), &run.case_id).await {
         Ok(Some(case)) => run_case(stores, deps, &run, &case).await,
         Ok(None) => Ok(Outcome { steps: Vec::new(), fingerprint: None, error: Some("the test case was deleted".into()) }),
         Err(e) => Err(e.to_string()),
@@ -71,7 +73,7 @@ pub async fn execute(stores: &Stores, deps: &RunnerDeps, r: &RunRef, attempt: At
         Err(e) => return Err(e.to_string()),
     }
     if let Some(suite_run_id) = &run.suite_run_id {
-        settle_suite_run(stores, &run.project_id, suite_run_id).await.map_err(|e| e.to_string())?;
+        settle_suite_run(stores, &run.project(), suite_run_id).await.map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -91,10 +93,11 @@ pub(super) async fn run_model(deps: &RunnerDeps, run: &TestRun, case: &TestCase,
         Some(id) => KeyChoice::Id(id),
         None => KeyChoice::ProjectDefault,
     };
+    let project = run.project();
     let what = LlmUse {
         trace_id: Some(run.trace_id.clone()),
         timeout: Some(deps.config.model_timeout),
-        ..LlmUse::new(&run.project_id, key, SPAN_ORIGIN)
+        ..LlmUse::new(&project, key, SPAN_ORIGIN)
     };
     let connection = match deps.llm.connect(what).await {
         Ok(c) => c,
@@ -139,7 +142,7 @@ pub(super) async fn run_model(deps: &RunnerDeps, run: &TestRun, case: &TestCase,
             }
         }));
     }
-    let mut judge = Judge::new(deps, &run.project_id, Some((&connection.key.id, &target.model)));
+    let mut judge = Judge::new(deps, &project, Some((&connection.key.id, &target.model)));
     let mut steps = Vec::with_capacity(case.steps.len());
     for (i, (step, seen)) in case.steps.iter().zip(observed).enumerate() {
         let result = match seen {
@@ -191,14 +194,15 @@ pub(super) async fn run_http(
         }
         Ok(_) => {}
     }
-    let calls = wait_for_calls(stores, &deps.config, &run.project_id, &run.trace_id, &case.steps).await?;
+    let calls = wait_for_calls(stores, &deps.config, &run.project(), &run.trace_id, &case.steps).await?;
     let fingerprint = calls.first().map(|(obs, row)| {
         let params = row_params(row);
         checks::prompt_fingerprint(&system_text(row.input.as_deref().unwrap_or(&obs.input)), obs.model.as_deref().unwrap_or(""), &params)
     });
     let observed: Vec<Observation> = calls.into_iter().map(|(o, _)| o).collect();
     let matched = checks::match_spans_to_steps(&case.steps, &observed);
-    let mut judge = Judge::new(deps, &run.project_id, None);
+    let project = run.project();
+    let mut judge = Judge::new(deps, &project, None);
     let mut steps = Vec::with_capacity(case.steps.len());
     for (i, (step, m)) in case.steps.iter().zip(matched).enumerate() {
         let result = match m {
@@ -226,7 +230,7 @@ pub(super) async fn run_http(
 pub(super) async fn wait_for_calls(
     stores: &Stores,
     config: &RunnerConfig,
-    project_id: &str,
+    project_id: &ProjectId,
     trace_id: &str,
     steps: &[StepExpectation],
 ) -> Result<Vec<(Observation, SpanRow)>, String> {

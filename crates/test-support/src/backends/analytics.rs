@@ -6,7 +6,7 @@ use domain::ledger_dashboard::{
 };
 use domain::traces::{MetricsQuery, MetricsRow, RemovedSpans, SessionSummary, SpanRow, TracePage, TraceQuery};
 use domain::{DailyUsage, UsageEvent};
-use services::{error::StoreResult, ports::AnalyticsStore};
+use services::{error::StoreResult, ports::AnalyticsStore, ports::ProjectId};
 use std::sync::Arc;
 use store_clickhouse::{ClickHouseAnalyticsStore, ClickHouseConfig};
 use store_sqlite::SqliteAnalyticsStore;
@@ -56,51 +56,51 @@ impl<S: AnalyticsStore> AnalyticsStore for InTempDir<S> {
     async fn record_usage(&self, events: &[UsageEvent]) -> StoreResult<()> {
         self.store.record_usage(events).await
     }
-    async fn usage_by_day(&self, project_id: &str, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>> {
+    async fn usage_by_day(&self, project_id: &ProjectId, from_ms: i64, to_ms: i64) -> StoreResult<Vec<DailyUsage>> {
         self.store.usage_by_day(project_id, from_ms, to_ms).await
     }
-    async fn insert_spans(&self, project_id: &str, spans: &[SpanRow]) -> StoreResult<()> {
+    async fn insert_spans(&self, project_id: &ProjectId, spans: &[SpanRow]) -> StoreResult<()> {
         self.store.insert_spans(project_id, spans).await
     }
-    async fn list_traces(&self, project_id: &str, query: &TraceQuery) -> StoreResult<TracePage> {
+    async fn list_traces(&self, project_id: &ProjectId, query: &TraceQuery) -> StoreResult<TracePage> {
         self.store.list_traces(project_id, query).await
     }
-    async fn trace_spans(&self, project_id: &str, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
+    async fn trace_spans(&self, project_id: &ProjectId, trace_id: &str) -> StoreResult<Vec<SpanRow>> {
         self.store.trace_spans(project_id, trace_id).await
     }
-    async fn list_sessions(&self, project_id: &str, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
+    async fn list_sessions(&self, project_id: &ProjectId, from_ns: u64, to_ns: u64, limit: u32) -> StoreResult<Vec<SessionSummary>> {
         self.store.list_sessions(project_id, from_ns, to_ns, limit).await
     }
-    async fn span_metrics(&self, project_id: &str, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
+    async fn span_metrics(&self, project_id: &ProjectId, query: &MetricsQuery) -> StoreResult<Vec<MetricsRow>> {
         self.store.span_metrics(project_id, query).await
     }
-    async fn delete_trace(&self, project_id: &str, trace_id: &str) -> StoreResult<RemovedSpans> {
+    async fn delete_trace(&self, project_id: &ProjectId, trace_id: &str) -> StoreResult<RemovedSpans> {
         self.store.delete_trace(project_id, trace_id).await
     }
-    async fn expire_spans(&self, project_id: &str, before_ns: u64) -> StoreResult<RemovedSpans> {
+    async fn expire_spans(&self, project_id: &ProjectId, before_ns: u64) -> StoreResult<RemovedSpans> {
         self.store.expire_spans(project_id, before_ns).await
     }
-    async fn insert_ledger_rows(&self, project_id: &str, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()> {
+    async fn insert_ledger_rows(&self, project_id: &ProjectId, import_id: &str, rows: &[LedgerRow]) -> StoreResult<()> {
         self.store.insert_ledger_rows(project_id, import_id, rows).await
     }
-    async fn commit_import(&self, project_id: &str, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()> {
+    async fn commit_import(&self, project_id: &ProjectId, dataset_id: &str, import_id: &str, mode: CommitMode) -> StoreResult<()> {
         self.store.commit_import(project_id, dataset_id, import_id, mode).await
     }
-    async fn discard_import(&self, project_id: &str, import_id: &str) -> StoreResult<()> {
+    async fn discard_import(&self, project_id: &ProjectId, import_id: &str) -> StoreResult<()> {
         self.store.discard_import(project_id, import_id).await
     }
-    async fn delete_dataset_rows(&self, project_id: &str, dataset_id: &str) -> StoreResult<()> {
+    async fn delete_dataset_rows(&self, project_id: &ProjectId, dataset_id: &str) -> StoreResult<()> {
         self.store.delete_dataset_rows(project_id, dataset_id).await
     }
-    async fn ledger_totals(&self, project_id: &str, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>> {
+    async fn ledger_totals(&self, project_id: &ProjectId, filter: &LedgerFilter, group_by: LedgerGroupBy) -> StoreResult<Vec<LedgerTotal>> {
         self.store.ledger_totals(project_id, filter, group_by).await
     }
-    async fn ledger_filter_values(&self, project_id: &str, datasets: &[String]) -> StoreResult<LedgerFilterValues> {
+    async fn ledger_filter_values(&self, project_id: &ProjectId, datasets: &[String]) -> StoreResult<LedgerFilterValues> {
         self.store.ledger_filter_values(project_id, datasets).await
     }
     async fn ledger_records(
         &self,
-        project_id: &str,
+        project_id: &ProjectId,
         filter: &LedgerFilter,
         sort: LedgerSort,
         page: u64,
@@ -110,7 +110,7 @@ impl<S: AnalyticsStore> AnalyticsStore for InTempDir<S> {
     }
     async fn ledger_export_batch(
         &self,
-        project_id: &str,
+        project_id: &ProjectId,
         filter: &LedgerFilter,
         after: Option<&LedgerRowKey>,
         limit: u32,

@@ -106,7 +106,7 @@ pub async fn migrate_is_idempotent(store: Arc<dyn AnalyticsStore>) {
     store.migrate().await.expect("second migrate");
     store.record_usage(&[event("p1", "traces", 3, FEB_28)]).await.expect("record");
     store.migrate().await.expect("migrate again with data");
-    let rows = store.usage_by_day("p1", FEB_28, FEB_28 + MS_PER_DAY).await.expect("query");
+    let rows = store.usage_by_day(&crate::pid("p1"), FEB_28, FEB_28 + MS_PER_DAY).await.expect("query");
     assert_eq!(rows, vec![daily("2024-02-28", "traces", 3)], "data survives a repeated migrate");
     assert!(matches!(store.backend(), "sqlite" | "clickhouse"), "backend {}", store.backend());
 }
@@ -131,7 +131,7 @@ pub async fn usage_is_summed_per_utc_day_and_kind(store: Arc<dyn AnalyticsStore>
         event("p1", "traces", 4, FEB_28 + 4 * MS_PER_DAY + HOUR),
     ];
     store.record_usage(&events).await.expect("record");
-    let rows = store.usage_by_day("p1", FEB_28, FEB_28 + 5 * MS_PER_DAY).await.expect("query");
+    let rows = store.usage_by_day(&crate::pid("p1"), FEB_28, FEB_28 + 5 * MS_PER_DAY).await.expect("query");
     assert_eq!(
         rows,
         vec![
@@ -154,7 +154,7 @@ pub async fn batches_add_up(store: Arc<dyn AnalyticsStore>) {
     for i in 0..5 {
         store.record_usage(&[event("p1", "traces", 2, FEB_28 + i * HOUR), event("p1", "imports", 1, FEB_28 + i)]).await.expect("record");
     }
-    let rows = store.usage_by_day("p1", FEB_28, FEB_28 + MS_PER_DAY).await.expect("query");
+    let rows = store.usage_by_day(&crate::pid("p1"), FEB_28, FEB_28 + MS_PER_DAY).await.expect("query");
     assert_eq!(rows, vec![daily("2024-02-28", "imports", 5), daily("2024-02-28", "traces", 10)]);
 }
 
@@ -172,12 +172,12 @@ pub async fn projects_are_isolated(store: Arc<dyn AnalyticsStore>) {
     store.record_usage(&events).await.expect("record");
     let (from, to) = (FEB_28, FEB_28 + 2 * MS_PER_DAY);
     for project in ["p1", "p10", "P1", tricky, "p2"] {
-        let rows = store.usage_by_day(project, from, to).await.expect("query");
+        let rows = store.usage_by_day(&crate::pid(project), from, to).await.expect("query");
         assert_eq!(rows, expected(&events, project, from, to), "project {project:?}");
         assert_eq!(rows.len(), 1, "project {project:?}");
     }
-    assert_eq!(store.usage_by_day("p3", from, to).await.expect("query"), vec![], "a project without usage");
-    assert_eq!(store.usage_by_day("", from, to).await.expect("query"), vec![], "an empty project id");
+    assert_eq!(store.usage_by_day(&crate::pid("p3"), from, to).await.expect("query"), vec![], "a project without usage");
+    assert_eq!(store.usage_by_day(&crate::pid(""), from, to).await.expect("query"), vec![], "an empty project id");
 }
 
 pub async fn time_bounds_are_half_open(store: Arc<dyn AnalyticsStore>) {
@@ -193,19 +193,19 @@ pub async fn time_bounds_are_half_open(store: Arc<dyn AnalyticsStore>) {
         ])
         .await
         .expect("record");
-    let rows = store.usage_by_day("p1", from, to).await.expect("query");
+    let rows = store.usage_by_day(&crate::pid("p1"), from, to).await.expect("query");
     assert_eq!(rows, vec![daily("2024-02-28", "traces", 10), daily("2024-02-29", "traces", 100)], "from included, to excluded");
-    let one_ms = store.usage_by_day("p1", to - 1, to).await.expect("query");
+    let one_ms = store.usage_by_day(&crate::pid("p1"), to - 1, to).await.expect("query");
     assert_eq!(one_ms, vec![daily("2024-02-29", "traces", 100)]);
 }
 
 pub async fn empty_ranges_give_no_rows(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
-    assert_eq!(store.usage_by_day("p1", FEB_28, FEB_28 + MS_PER_DAY).await.expect("query on an empty table"), vec![]);
+    assert_eq!(store.usage_by_day(&crate::pid("p1"), FEB_28, FEB_28 + MS_PER_DAY).await.expect("query on an empty table"), vec![]);
     store.record_usage(&[event("p1", "traces", 1, FEB_28 + HOUR)]).await.expect("record");
-    assert_eq!(store.usage_by_day("p1", FEB_28 + HOUR, FEB_28 + HOUR).await.expect("from == to"), vec![]);
-    assert_eq!(store.usage_by_day("p1", FEB_28 + MS_PER_DAY, FEB_28).await.expect("from > to"), vec![]);
-    assert_eq!(store.usage_by_day("p1", FEB_28 + 2 * HOUR, FEB_28 + MS_PER_DAY).await.expect("after the event"), vec![]);
+    assert_eq!(store.usage_by_day(&crate::pid("p1"), FEB_28 + HOUR, FEB_28 + HOUR).await.expect("from == to"), vec![]);
+    assert_eq!(store.usage_by_day(&crate::pid("p1"), FEB_28 + MS_PER_DAY, FEB_28).await.expect("from > to"), vec![]);
+    assert_eq!(store.usage_by_day(&crate::pid("p1"), FEB_28 + 2 * HOUR, FEB_28 + MS_PER_DAY).await.expect("after the event"), vec![]);
 }
 
 pub async fn large_batch_is_recorded_whole(store: Arc<dyn AnalyticsStore>) {
@@ -216,7 +216,7 @@ pub async fn large_batch_is_recorded_whole(store: Arc<dyn AnalyticsStore>) {
         (0..10_000u64).map(|i| event("big", kinds[(i % 3) as usize], i % 7 + 1, FEB_28 + (i as i64) * 86_400)).collect();
     store.record_usage(&events).await.expect("record 10k events");
     let (from, to) = (FEB_28, FEB_28 + 10 * MS_PER_DAY);
-    let rows = store.usage_by_day("big", from, to).await.expect("query");
+    let rows = store.usage_by_day(&crate::pid("big"), from, to).await.expect("query");
     assert_eq!(rows, expected(&events, "big", from, to));
     assert_eq!(rows.len(), 30, "ten days, three kinds");
     let total: u64 = rows.iter().map(|r| r.quantity).sum();
@@ -229,5 +229,9 @@ pub async fn invalid_events_reject_the_whole_batch(store: Arc<dyn AnalyticsStore
     assert!(matches!(store.record_usage(&batch).await, Err(StoreError::Invalid(_))), "a time before 1970");
     let batch = [event("p1", "traces", 1, FEB_28), event("p1", "traces", u64::MAX, FEB_28)];
     assert!(matches!(store.record_usage(&batch).await, Err(StoreError::Invalid(_))), "a quantity above i64::MAX");
-    assert_eq!(store.usage_by_day("p1", 0, FEB_28 + MS_PER_DAY).await.expect("query"), vec![], "nothing of a rejected batch is kept");
+    assert_eq!(
+        store.usage_by_day(&crate::pid("p1"), 0, FEB_28 + MS_PER_DAY).await.expect("query"),
+        vec![],
+        "nothing of a rejected batch is kept"
+    );
 }

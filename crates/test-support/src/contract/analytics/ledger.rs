@@ -97,24 +97,24 @@ async fn migrated(store: &Arc<dyn AnalyticsStore>) {
 async fn load(store: &Arc<dyn AnalyticsStore>, project: &str, rows: &[LedgerRow]) {
     let import = &rows[0].import_id;
     for chunk in rows.chunks(250) {
-        store.insert_ledger_rows(project, import, chunk).await.expect("insert ledger rows");
+        store.insert_ledger_rows(&crate::pid(project), import, chunk).await.expect("insert ledger rows");
     }
 }
 
 async fn commit(store: &Arc<dyn AnalyticsStore>, project: &str, rows: &[LedgerRow], mode: CommitMode) {
-    store.commit_import(project, &rows[0].dataset_id, &rows[0].import_id, mode).await.expect("commit");
+    store.commit_import(&crate::pid(project), &rows[0].dataset_id, &rows[0].import_id, mode).await.expect("commit");
 }
 
 /// Every read agrees with the model over `visible` for `filter`.
 async fn check_reads(store: &Arc<dyn AnalyticsStore>, project: &str, visible: &[LedgerRow], filter: &LedgerFilter, what: &str) {
     for group_by in LedgerGroupBy::ALL {
-        let got = store.ledger_totals(project, filter, group_by).await.expect("totals");
+        let got = store.ledger_totals(&crate::pid(project), filter, group_by).await.expect("totals");
         assert_eq!(got, model::totals(visible, filter, group_by).expect("in range"), "{what}: totals by {group_by:?}");
     }
     let sort = LedgerSort::default();
-    let got = store.ledger_records(project, filter, sort, 0, 500).await.expect("records");
+    let got = store.ledger_records(&crate::pid(project), filter, sort, 0, 500).await.expect("records");
     assert_eq!(got, model::page(visible, filter, sort, 0, 500), "{what}: records");
-    let got = store.ledger_export_batch(project, filter, None, 10_000).await.expect("export");
+    let got = store.ledger_export_batch(&crate::pid(project), filter, None, 10_000).await.expect("export");
     assert_eq!(got, model::export(visible, filter, None, 10_000), "{what}: export");
 }
 
@@ -161,14 +161,14 @@ pub async fn ledger_totals_match_the_model(store: Arc<dyn AnalyticsStore>) {
         check_reads(&store, "p1", &visible, filter, &format!("filter {i}")).await;
     }
     // Totals per month add up to the whole (the dashboard relies on it).
-    let by_month = store.ledger_totals("p1", &all_rows(), LedgerGroupBy::Month).await.expect("by month");
-    let whole = store.ledger_totals("p1", &all_rows(), LedgerGroupBy::None).await.expect("whole");
+    let by_month = store.ledger_totals(&crate::pid("p1"), &all_rows(), LedgerGroupBy::Month).await.expect("by month");
+    let whole = store.ledger_totals(&crate::pid("p1"), &all_rows(), LedgerGroupBy::None).await.expect("whole");
     let sum = |ts: &[domain::ledger_dashboard::LedgerTotal]| Money::sum(ts.iter().map(|t| t.balance)).expect("sum");
     assert_eq!(sum(&by_month), sum(&whole));
     assert_eq!(whole.iter().map(|t| t.rows).sum::<u64>(), 1_400);
     // Too long a filter list is refused, not truncated.
     let huge = LedgerFilter { entities: (0..=domain::ledger_dashboard::MAX_FILTER_VALUES).map(|i| i.to_string()).collect(), ..all_rows() };
-    assert!(matches!(store.ledger_totals("p1", &huge, LedgerGroupBy::None).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.ledger_totals(&crate::pid("p1"), &huge, LedgerGroupBy::None).await, Err(StoreError::Invalid(_))));
 }
 
 pub async fn ledger_filter_values_are_distinct_and_sorted(store: Arc<dyn AnalyticsStore>) {
@@ -181,16 +181,16 @@ pub async fn ledger_filter_values_are_distinct_and_sorted(store: Arc<dyn Analyti
         commit(&store, "p1", rows, CommitMode::Append).await;
     }
     let odd = LedgerRow { entity: "ZZZ uncommitted".into(), ..hidden[0].clone() };
-    store.insert_ledger_rows("p1", "imp-hidden", &[odd]).await.expect("insert");
+    store.insert_ledger_rows(&crate::pid("p1"), "imp-hidden", &[odd]).await.expect("insert");
     let visible = [a.clone(), b.clone()].concat();
     for datasets in [vec![], vec!["ds-a".to_string()], vec!["ds-b".to_string()], vec!["ds-none".to_string()]] {
-        let got = store.ledger_filter_values("p1", &datasets).await.expect("filter values");
+        let got = store.ledger_filter_values(&crate::pid("p1"), &datasets).await.expect("filter values");
         assert_eq!(got, model::filter_values(&visible, &datasets), "{datasets:?}");
     }
-    let all = store.ledger_filter_values("p1", &[]).await.expect("filter values");
+    let all = store.ledger_filter_values(&crate::pid("p1"), &[]).await.expect("filter values");
     assert!(all.entities.contains(&String::new()) && all.entities.contains(&"東京支社".to_string()));
     assert!(!all.entities.contains(&"ZZZ uncommitted".to_string()), "an uncommitted import shows nowhere");
-    assert_eq!(store.ledger_filter_values("p2", &[]).await.expect("other project"), Default::default());
+    assert_eq!(store.ledger_filter_values(&crate::pid("p2"), &[]).await.expect("other project"), Default::default());
 }
 
 pub async fn uncommitted_imports_are_invisible_and_discarded(store: Arc<dyn AnalyticsStore>) {
@@ -203,22 +203,22 @@ pub async fn uncommitted_imports_are_invisible_and_discarded(store: Arc<dyn Anal
     load(&store, "p1", &running).await;
     load(&store, "p1", &failed).await;
     check_reads(&store, "p1", &done, &all_rows(), "with two imports unfinished").await;
-    store.discard_import("p1", "imp-failed").await.expect("discard");
-    store.discard_import("p1", "imp-failed").await.expect("discarding twice is harmless");
-    store.discard_import("p1", "imp-never-written").await.expect("discarding nothing");
+    store.discard_import(&crate::pid("p1"), "imp-failed").await.expect("discard");
+    store.discard_import(&crate::pid("p1"), "imp-failed").await.expect("discarding twice is harmless");
+    store.discard_import(&crate::pid("p1"), "imp-never-written").await.expect("discarding nothing");
     // A commit after the discard shows that its rows are gone, not hidden.
     commit(&store, "p1", &failed, CommitMode::Append).await;
     commit(&store, "p1", &running, CommitMode::Append).await;
     commit(&store, "p1", &running, CommitMode::Append).await;
     let visible = [done.clone(), running.clone()].concat();
     check_reads(&store, "p1", &visible, &all_rows(), "after the discard and the commits").await;
-    assert!(matches!(store.discard_import("p1", "imp-done").await, Err(StoreError::Conflict(_))), "a committed import stays");
+    assert!(matches!(store.discard_import(&crate::pid("p1"), "imp-done").await, Err(StoreError::Conflict(_))), "a committed import stays");
     check_reads(&store, "p1", &visible, &all_rows(), "after a refused discard").await;
     // A commit in another project or dataset does not reveal the rows.
     let other = generate("ds", "imp-other", 30, 24);
     load(&store, "p1", &other).await;
-    store.commit_import("p2", "ds", "imp-other", CommitMode::Append).await.expect("commit elsewhere");
-    store.commit_import("p1", "ds-elsewhere", "imp-other", CommitMode::Append).await.expect("commit to another dataset");
+    store.commit_import(&crate::pid("p2"), "ds", "imp-other", CommitMode::Append).await.expect("commit elsewhere");
+    store.commit_import(&crate::pid("p1"), "ds-elsewhere", "imp-other", CommitMode::Append).await.expect("commit to another dataset");
     check_reads(&store, "p1", &visible, &all_rows(), "commits that do not match the rows").await;
     check_reads(&store, "p2", &[], &all_rows(), "the other project").await;
 }
@@ -228,14 +228,14 @@ pub async fn insert_rejects_bad_batches_whole(store: Arc<dyn AnalyticsStore>) {
     let rows = generate("ds", "imp", 20, 31);
     let mut wrong_import = rows.clone();
     wrong_import[10].import_id = "imp-other".into();
-    assert!(matches!(store.insert_ledger_rows("p1", "imp", &wrong_import).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.insert_ledger_rows(&crate::pid("p1"), "imp", &wrong_import).await, Err(StoreError::Invalid(_))));
     let mut bad_date = rows.clone();
     bad_date[19].date = "2024-02-30".into();
-    assert!(matches!(store.insert_ledger_rows("p1", "imp", &bad_date).await, Err(StoreError::Invalid(_))));
-    store.insert_ledger_rows("p1", "imp", &[]).await.expect("an empty batch");
+    assert!(matches!(store.insert_ledger_rows(&crate::pid("p1"), "imp", &bad_date).await, Err(StoreError::Invalid(_))));
+    store.insert_ledger_rows(&crate::pid("p1"), "imp", &[]).await.expect("an empty batch");
     commit(&store, "p1", &rows, CommitMode::Append).await;
     check_reads(&store, "p1", &[], &all_rows(), "nothing of a refused batch").await;
-    assert!(matches!(store.commit_import("p1", "ds", "", CommitMode::Append).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.commit_import(&crate::pid("p1"), "ds", "", CommitMode::Append).await, Err(StoreError::Invalid(_))));
 }
 
 pub async fn replace_hides_older_imports_and_append_adds(store: Arc<dyn AnalyticsStore>) {
@@ -280,12 +280,12 @@ pub async fn delete_dataset_removes_its_rows(store: Arc<dyn AnalyticsStore>) {
     }
     load(&store, "p2", &other_project).await;
     commit(&store, "p2", &other_project, CommitMode::Append).await;
-    store.delete_dataset_rows("p1", "ds-a").await.expect("delete");
+    store.delete_dataset_rows(&crate::pid("p1"), "ds-a").await.expect("delete");
     check_reads(&store, "p1", &b, &all_rows(), "after deleting ds-a").await;
     check_reads(&store, "p2", &other_project, &all_rows(), "the same dataset id in another project").await;
     commit(&store, "p1", &a1, CommitMode::Append).await;
     check_reads(&store, "p1", &b, &all_rows(), "re-committing a deleted import").await;
-    store.delete_dataset_rows("p1", "ds-unknown").await.expect("deleting nothing");
+    store.delete_dataset_rows(&crate::pid("p1"), "ds-unknown").await.expect("deleting nothing");
     let again = generate("ds-a", "imp-a3", 40, 55);
     load(&store, "p1", &again).await;
     commit(&store, "p1", &again, CommitMode::Append).await;
@@ -308,7 +308,7 @@ pub async fn drill_down_pages_are_sorted_and_stable(store: Arc<dyn AnalyticsStor
             let sort = LedgerSort { column, descending };
             let mut walked = Vec::new();
             for page in 0.. {
-                let got = store.ledger_records("p1", &filter, sort, page, 7).await.expect("page");
+                let got = store.ledger_records(&crate::pid("p1"), &filter, sort, page, 7).await.expect("page");
                 assert_eq!(got, model::page(&visible, &filter, sort, page, 7), "{sort:?} page {page}");
                 assert_eq!(got.total, expected_total);
                 if got.rows.is_empty() {
@@ -321,12 +321,12 @@ pub async fn drill_down_pages_are_sorted_and_stable(store: Arc<dyn AnalyticsStor
     }
     // Page sizes are clamped; far pages are empty.
     let sort = LedgerSort::default();
-    assert_eq!(store.ledger_records("p1", &all_rows(), sort, 0, 0).await.expect("size 0").rows.len(), 1);
+    assert_eq!(store.ledger_records(&crate::pid("p1"), &all_rows(), sort, 0, 0).await.expect("size 0").rows.len(), 1);
     assert_eq!(
-        store.ledger_records("p1", &all_rows(), sort, 0, 100_000).await.expect("huge size"),
+        store.ledger_records(&crate::pid("p1"), &all_rows(), sort, 0, 100_000).await.expect("huge size"),
         model::page(&visible, &all_rows(), sort, 0, 500)
     );
-    assert!(store.ledger_records("p1", &all_rows(), sort, 1_000_000, 50).await.expect("far page").rows.is_empty());
+    assert!(store.ledger_records(&crate::pid("p1"), &all_rows(), sort, 1_000_000, 50).await.expect("far page").rows.is_empty());
 }
 
 pub async fn export_batches_walk_every_row(store: Arc<dyn AnalyticsStore>) {
@@ -343,7 +343,7 @@ pub async fn export_batches_walk_every_row(store: Arc<dyn AnalyticsStore>) {
         let mut after: Option<LedgerRowKey> = None;
         let mut walked = Vec::new();
         loop {
-            let batch = store.ledger_export_batch("p1", &filter, after.as_ref(), 33).await.expect("batch");
+            let batch = store.ledger_export_batch(&crate::pid("p1"), &filter, after.as_ref(), 33).await.expect("batch");
             assert_eq!(batch, model::export(&visible, &filter, after.as_ref(), 33));
             walked.extend(batch.iter().cloned());
             if batch.len() < 33 {
@@ -377,23 +377,23 @@ pub async fn ledger_money_is_exact(store: Arc<dyn AnalyticsStore>) {
         row(6, "REVENUE", "-400000000000000.8766"),
         row(7, "COGS", "922337203685477.5807"),
     ];
-    store.insert_ledger_rows("p1", "imp", &rows).await.expect("insert");
-    store.commit_import("p1", "ds", "imp", CommitMode::Append).await.expect("commit");
-    let totals = store.ledger_totals("p1", &all_rows(), LedgerGroupBy::AccountGroup).await.expect("totals");
+    store.insert_ledger_rows(&crate::pid("p1"), "imp", &rows).await.expect("insert");
+    store.commit_import(&crate::pid("p1"), "ds", "imp", CommitMode::Append).await.expect("commit");
+    let totals = store.ledger_totals(&crate::pid("p1"), &all_rows(), LedgerGroupBy::AccountGroup).await.expect("totals");
     let balance = |g: &str| totals.iter().find(|t| t.account_group == g).map(|t| t.balance);
     assert_eq!(balance("OPEX"), Some(money("0.3")), "0.1 + 0.2 is 0.3 exactly");
     assert_eq!(balance("TAX"), Some(Money::ZERO));
     assert_eq!(balance("REVENUE"), Some(money("-800000000000001")));
     assert_eq!(balance("COGS"), Some(Money::from_scaled(i64::MAX)), "the largest amount survives");
     assert_eq!(totals, model::totals(&rows, &all_rows(), LedgerGroupBy::AccountGroup).expect("in range"));
-    let got = store.ledger_records("p1", &all_rows(), LedgerSort::default(), 0, 50).await.expect("records");
+    let got = store.ledger_records(&crate::pid("p1"), &all_rows(), LedgerSort::default(), 0, 50).await.expect("records");
     assert_eq!(got.rows, rows, "amounts read back as written");
     // A sum beyond the exact range fails instead of wrapping or rounding.
     let more = vec![LedgerRow { import_id: "imp-2".into(), ..row(8, "COGS", "1") }];
-    store.insert_ledger_rows("p1", "imp-2", &more).await.expect("insert");
-    store.commit_import("p1", "ds", "imp-2", CommitMode::Append).await.expect("commit");
+    store.insert_ledger_rows(&crate::pid("p1"), "imp-2", &more).await.expect("insert");
+    store.commit_import(&crate::pid("p1"), "ds", "imp-2", CommitMode::Append).await.expect("commit");
     assert!(model::totals(&[rows, more].concat(), &all_rows(), LedgerGroupBy::None).is_none());
-    assert!(store.ledger_totals("p1", &all_rows(), LedgerGroupBy::None).await.is_err(), "an overflowing total is an error");
+    assert!(store.ledger_totals(&crate::pid("p1"), &all_rows(), LedgerGroupBy::None).await.is_err(), "an overflowing total is an error");
 }
 
 pub async fn ledger_text_and_projects_are_kept_apart(store: Arc<dyn AnalyticsStore>) {
@@ -417,7 +417,7 @@ pub async fn ledger_text_and_projects_are_kept_apart(store: Arc<dyn AnalyticsSto
         check_reads(&store, "p1", &mine, &filter, value).await;
     }
     let tokyo = LedgerFilter { entities: vec!["東京支社".into()], ..all_rows() };
-    let n = store.ledger_totals("p1", &tokyo, LedgerGroupBy::None).await.expect("totals").iter().map(|t| t.rows).sum::<u64>();
+    let n = store.ledger_totals(&crate::pid("p1"), &tokyo, LedgerGroupBy::None).await.expect("totals").iter().map(|t| t.rows).sum::<u64>();
     assert!(n > 0, "some rows are in Tokyo");
 }
 
@@ -433,7 +433,7 @@ pub async fn ledger_dashboard_matches_the_model(store: Arc<dyn AnalyticsStore>) 
         LedgerFilter { entities: vec!["東京支社".into()], month_from: Some(month("2023-07")), ..all_rows() },
     ];
     for filter in filters {
-        let got = dashboard(store.as_ref(), "p1", &filter).await.expect("dashboard");
+        let got = dashboard(store.as_ref(), &crate::pid("p1"), &filter).await.expect("dashboard");
         let totals = |f: &LedgerFilter, g| model::totals(&rows, f, g).expect("in range");
         let months: Vec<LedgerMonth> = totals(&filter, LedgerGroupBy::Month).iter().filter_map(|t| LedgerMonth::parse(&t.key)).collect();
         let period = period_of(&filter, &months).expect("a period");

@@ -70,38 +70,38 @@ fn full_spans() -> Vec<SpanRow> {
 pub async fn spans_roundtrip_every_field(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
     let spans = full_spans();
-    store.insert_spans("p1", &spans).await.expect("insert");
-    let got = store.trace_spans("p1", &trace_id(42)).await.expect("trace spans");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
+    let got = store.trace_spans(&crate::pid("p1"), &trace_id(42)).await.expect("trace spans");
     // Ordered by start time: the bare root first.
     assert_eq!(got, vec![spans[1].clone(), spans[0].clone()]);
-    assert_eq!(store.trace_spans("p1", &trace_id(43)).await.expect("unknown trace"), vec![]);
-    store.insert_spans("p1", &[]).await.expect("an empty batch is fine");
+    assert_eq!(store.trace_spans(&crate::pid("p1"), &trace_id(43)).await.expect("unknown trace"), vec![]);
+    store.insert_spans(&crate::pid("p1"), &[]).await.expect("an empty batch is fine");
 }
 
 pub async fn span_reinsert_is_idempotent(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
     let spans = bulk_traces(0, 3, FEB_28_NS, SECOND_NS);
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     // An SDK retry of the whole batch, then of a part mixed with new spans.
-    store.insert_spans("p1", &spans).await.expect("retry");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("retry");
     let mut mixed = spans[2..7].to_vec();
     mixed.extend(genai_trace(3, FEB_28_NS + 3 * SECOND_NS));
-    store.insert_spans("p1", &mixed).await.expect("partial retry");
+    store.insert_spans(&crate::pid("p1"), &mixed).await.expect("partial retry");
     let mut all = spans.clone();
     all.extend(genai_trace(3, FEB_28_NS + 3 * SECOND_NS));
 
-    assert_eq!(store.trace_spans("p1", &trace_id(1)).await.expect("trace spans").len(), 5);
+    assert_eq!(store.trace_spans(&crate::pid("p1"), &trace_id(1)).await.expect("trace spans").len(), 5);
     let q = query(all_time(), TraceOrder::Newest, 50);
-    let page = store.list_traces("p1", &q).await.expect("list");
+    let page = store.list_traces(&crate::pid("p1"), &q).await.expect("list");
     assert_eq!(page.traces, model::list(&all, &q));
     assert!(page.traces.iter().all(|t| t.span_count == 5));
     let mq = MetricsQuery { filter: all_time(), bucket_ns: DAY_NS, group_by: None, llm_only: false };
-    let metrics = store.span_metrics("p1", &mq).await.expect("metrics");
+    let metrics = store.span_metrics(&crate::pid("p1"), &mq).await.expect("metrics");
     assert_eq!(metrics, model::metrics(&all, &mq));
     assert_eq!(metrics[0].spans, 20);
-    let sessions = store.list_sessions("p1", 0, MAX_STORED_VALUE, 50).await.expect("sessions");
+    let sessions = store.list_sessions(&crate::pid("p1"), 0, MAX_STORED_VALUE, 50).await.expect("sessions");
     assert_eq!(sessions, model::sessions(&all, 0, MAX_STORED_VALUE));
-    assert_eq!(store.delete_trace("p1", &trace_id(0)).await.expect("delete").spans, 5, "one copy per span");
+    assert_eq!(store.delete_trace(&crate::pid("p1"), &trace_id(0)).await.expect("delete").spans, 5, "one copy per span");
 }
 
 pub async fn span_batch_is_atomic(store: Arc<dyn AnalyticsStore>) {
@@ -116,12 +116,12 @@ pub async fn span_batch_is_atomic(store: Arc<dyn AnalyticsStore>) {
     for (what, spoil) in bad_ids {
         let mut batch = bulk_traces(0, 100, FEB_28_NS, SECOND_NS);
         spoil(&mut batch[499]);
-        let result = store.insert_spans("p1", &batch).await;
+        let result = store.insert_spans(&crate::pid("p1"), &batch).await;
         assert!(matches!(result, Err(StoreError::Invalid(_))), "{what}: {result:?}");
     }
-    let page = store.list_traces("p1", &query(all_time(), TraceOrder::Newest, 10)).await.expect("list");
+    let page = store.list_traces(&crate::pid("p1"), &query(all_time(), TraceOrder::Newest, 10)).await.expect("list");
     assert_eq!(page.traces, vec![], "nothing of a rejected batch is kept");
-    assert_eq!(store.trace_spans("p1", &trace_id(0)).await.expect("spans"), vec![]);
+    assert_eq!(store.trace_spans(&crate::pid("p1"), &trace_id(0)).await.expect("spans"), vec![]);
 }
 
 pub async fn spans_projects_are_isolated(store: Arc<dyn AnalyticsStore>) {
@@ -130,27 +130,27 @@ pub async fn spans_projects_are_isolated(store: Arc<dyn AnalyticsStore>) {
     let mine = bulk_traces(0, 4, FEB_28_NS, SECOND_NS);
     // The same trace ids (and one more) in lookalike projects.
     let theirs = bulk_traces(0, 5, FEB_28_NS + HOUR_NS, SECOND_NS);
-    store.insert_spans("p1", &mine).await.expect("insert p1");
+    store.insert_spans(&crate::pid("p1"), &mine).await.expect("insert p1");
     for other in ["p10", "P1", tricky] {
-        store.insert_spans(other, &theirs).await.expect("insert other");
+        store.insert_spans(&crate::pid(other), &theirs).await.expect("insert other");
     }
     let q = query(all_time(), TraceOrder::Newest, 50);
-    assert_eq!(store.list_traces("p1", &q).await.expect("list").traces, model::list(&mine, &q));
-    assert_eq!(store.list_traces("p10", &q).await.expect("list").traces, model::list(&theirs, &q));
-    assert_eq!(store.list_traces("p2", &q).await.expect("list").traces, vec![]);
-    assert_eq!(store.trace_spans("p1", &trace_id(0)).await.expect("spans").len(), 5);
-    assert_eq!(store.trace_spans("p1", &trace_id(4)).await.expect("spans"), vec![], "trace of another project");
-    let sessions = store.list_sessions("p1", 0, MAX_STORED_VALUE, 50).await.expect("sessions");
+    assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("list").traces, model::list(&mine, &q));
+    assert_eq!(store.list_traces(&crate::pid("p10"), &q).await.expect("list").traces, model::list(&theirs, &q));
+    assert_eq!(store.list_traces(&crate::pid("p2"), &q).await.expect("list").traces, vec![]);
+    assert_eq!(store.trace_spans(&crate::pid("p1"), &trace_id(0)).await.expect("spans").len(), 5);
+    assert_eq!(store.trace_spans(&crate::pid("p1"), &trace_id(4)).await.expect("spans"), vec![], "trace of another project");
+    let sessions = store.list_sessions(&crate::pid("p1"), 0, MAX_STORED_VALUE, 50).await.expect("sessions");
     assert_eq!(sessions, model::sessions(&mine, 0, MAX_STORED_VALUE));
     let mq = MetricsQuery { filter: all_time(), bucket_ns: HOUR_NS, group_by: Some(MetricsGroup::Model), llm_only: true };
-    assert_eq!(store.span_metrics("p1", &mq).await.expect("metrics"), model::metrics(&mine, &mq));
+    assert_eq!(store.span_metrics(&crate::pid("p1"), &mq).await.expect("metrics"), model::metrics(&mine, &mq));
     // Deleting and expiring in other projects leaves p1 whole.
-    assert_eq!(store.delete_trace("p10", &trace_id(0)).await.expect("delete").spans, 5);
-    assert_eq!(store.delete_trace("p2", &trace_id(0)).await.expect("delete").spans, 0);
-    assert_eq!(store.expire_spans(tricky, MAX_STORED_VALUE).await.expect("expire").spans, 25);
-    assert_eq!(store.list_traces("p1", &q).await.expect("list").traces, model::list(&mine, &q));
-    assert_eq!(store.list_traces("P1", &q).await.expect("list").traces.len(), 5);
-    assert_eq!(store.list_traces(tricky, &q).await.expect("list").traces, vec![]);
+    assert_eq!(store.delete_trace(&crate::pid("p10"), &trace_id(0)).await.expect("delete").spans, 5);
+    assert_eq!(store.delete_trace(&crate::pid("p2"), &trace_id(0)).await.expect("delete").spans, 0);
+    assert_eq!(store.expire_spans(&crate::pid(tricky), MAX_STORED_VALUE).await.expect("expire").spans, 25);
+    assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("list").traces, model::list(&mine, &q));
+    assert_eq!(store.list_traces(&crate::pid("P1"), &q).await.expect("list").traces.len(), 5);
+    assert_eq!(store.list_traces(&crate::pid(tricky), &q).await.expect("list").traces, vec![]);
 }
 
 /// 40 GenAI traces a minute apart, plus a trace whose root has not arrived (never listed) and a
@@ -168,7 +168,7 @@ fn filter_fixture() -> Vec<SpanRow> {
 pub async fn trace_filters_each_narrow(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
     let spans = filter_fixture();
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     let base = range(FEB_28_NS + 60 * SECOND_NS, FEB_28_NS + 35 * 60 * SECOND_NS);
     let cases: Vec<(&str, TraceFilter)> = vec![
         ("time range only", base.clone()),
@@ -201,7 +201,7 @@ pub async fn trace_filters_each_narrow(store: Arc<dyn AnalyticsStore>) {
     for (what, filter) in cases {
         let q = query(filter, TraceOrder::Newest, 500);
         let want = model::list(&spans, &q);
-        let page = store.list_traces("p1", &q).await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let page = store.list_traces(&crate::pid("p1"), &q).await.unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(page.traces, want, "{what}");
         assert_eq!(page.next, None, "{what}: a single page");
     }
@@ -218,30 +218,30 @@ pub async fn trace_orders(store: Arc<dyn AnalyticsStore>) {
     let mut spans = filter_fixture();
     // Ties on duration and cost, ordered by start then trace id.
     spans.extend(genai_trace(40, FEB_28_NS + 10 * SECOND_NS));
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     for order in [TraceOrder::Newest, TraceOrder::Slowest, TraceOrder::Costliest] {
         let q = query(all_time(), order, 7);
-        let page = store.list_traces("p1", &q).await.expect("list");
+        let page = store.list_traces(&crate::pid("p1"), &q).await.expect("list");
         let want: Vec<_> = model::list(&spans, &q).into_iter().take(7).collect();
         assert_eq!(page.traces, want, "{order:?}");
         assert_eq!(page.next.is_some(), order == TraceOrder::Newest, "{order:?}: only newest-first pages on");
     }
     let mut q = query(all_time(), TraceOrder::Slowest, 7);
     q.after = Some(TraceCursor { start_ns: FEB_28_NS, trace_id: trace_id(1) });
-    assert!(matches!(store.list_traces("p1", &q).await, Err(StoreError::Invalid(_))), "cursor with another order");
+    assert!(matches!(store.list_traces(&crate::pid("p1"), &q).await, Err(StoreError::Invalid(_))), "cursor with another order");
 }
 
 pub async fn trace_pages_have_no_gaps_or_duplicates(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
     // 57 traces, three starting at each instant (ties broken by trace id descending).
     let spans: Vec<SpanRow> = (0..57).flat_map(|n| genai_trace(n, FEB_28_NS + (n / 3) * SECOND_NS)).collect();
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     let mut q = query(range(FEB_28_NS, FEB_28_NS + DAY_NS), TraceOrder::Newest, 10);
     let want = model::list(&spans, &q);
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let page = store.list_traces("p1", &q).await.expect("page");
+        let page = store.list_traces(&crate::pid("p1"), &q).await.expect("page");
         pages += 1;
         assert!(page.traces.len() <= 10);
         seen.extend(page.traces);
@@ -260,9 +260,9 @@ pub async fn trace_pages_have_no_gaps_or_duplicates(store: Arc<dyn AnalyticsStor
     // Limits are clamped to 1..=500.
     q.after = None;
     q.limit = 0;
-    assert_eq!(store.list_traces("p1", &q).await.expect("limit 0").traces.len(), 1);
+    assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("limit 0").traces.len(), 1);
     q.limit = 10_000;
-    assert_eq!(store.list_traces("p1", &q).await.expect("limit 10k").traces.len(), 57);
+    assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("limit 10k").traces.len(), 57);
 }
 
 pub async fn trace_summary_totals(store: Arc<dyn AnalyticsStore>) {
@@ -271,8 +271,8 @@ pub async fn trace_summary_totals(store: Arc<dyn AnalyticsStore>) {
     // A long root input: the summary keeps a preview of PREVIEW_CHARS characters (not bytes).
     spans[0].input = Some("東".repeat(domain::traces::PREVIEW_CHARS + 10));
     spans[2].tags = vec!["tool".into(), "agent".into()];
-    store.insert_spans("p1", &spans).await.expect("insert");
-    let page = store.list_traces("p1", &query(all_time(), TraceOrder::Newest, 10)).await.expect("list");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
+    let page = store.list_traces(&crate::pid("p1"), &query(all_time(), TraceOrder::Newest, 10)).await.expect("list");
     let t = &page.traces[0];
     assert_eq!(t.name, "agent.run");
     assert_eq!((t.start_ns, t.duration_ns, t.span_count, t.error_count), (FEB_28_NS, 1_200 * MS_NS, 5, 1));
@@ -292,15 +292,15 @@ pub async fn trace_summary_totals(store: Arc<dyn AnalyticsStore>) {
 pub async fn sessions_are_summarized(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
     let spans = bulk_traces(0, 30, FEB_28_NS, 10 * 60 * SECOND_NS);
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     let (from, to) = (FEB_28_NS + HOUR_NS, FEB_28_NS + 4 * HOUR_NS);
-    let got = store.list_sessions("p1", from, to, 100).await.expect("sessions");
+    let got = store.list_sessions(&crate::pid("p1"), from, to, 100).await.expect("sessions");
     let want = model::sessions(&spans, from, to);
     assert_eq!(got, want);
     assert_eq!(got.len(), 13, "18 traces over 13 sessions");
     assert_eq!(got.iter().map(|s| s.trace_count).sum::<u64>(), 18);
-    assert_eq!(store.list_sessions("p1", from, to, 5).await.expect("limited"), want[..5].to_vec());
-    assert_eq!(store.list_sessions("p1", to, from, 5).await.expect("empty range"), vec![]);
+    assert_eq!(store.list_sessions(&crate::pid("p1"), from, to, 5).await.expect("limited"), want[..5].to_vec());
+    assert_eq!(store.list_sessions(&crate::pid("p1"), to, from, 5).await.expect("empty range"), vec![]);
 }
 
 pub async fn metrics_buckets_groups_percentiles(store: Arc<dyn AnalyticsStore>) {
@@ -311,7 +311,7 @@ pub async fn metrics_buckets_groups_percentiles(store: Arc<dyn AnalyticsStore>) 
         let s = span(&trace_id(500), &span_id(500, i + 1), Some(&span_id(500, 0)), "bench", FEB_28_NS + 30 * HOUR_NS + i, (i + 1) * MS_NS);
         spans.push(llm(s, "bench-model", 1, 1, "q", "a"));
     }
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     let day = range(FEB_28_NS, FEB_28_NS + 2 * DAY_NS);
     let cases = [
         ("hourly", MetricsQuery { filter: day.clone(), bucket_ns: HOUR_NS, group_by: None, llm_only: false }),
@@ -338,7 +338,7 @@ pub async fn metrics_buckets_groups_percentiles(store: Arc<dyn AnalyticsStore>) 
         ),
     ];
     for (what, q) in cases {
-        let got = store.span_metrics("p1", &q).await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let got = store.span_metrics(&crate::pid("p1"), &q).await.unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(got, model::metrics(&spans, &q), "{what}");
         assert!(!got.is_empty(), "{what}");
     }
@@ -348,11 +348,11 @@ pub async fn metrics_buckets_groups_percentiles(store: Arc<dyn AnalyticsStore>) 
         group_by: None,
         llm_only: true,
     };
-    let got = store.span_metrics("p1", &q).await.expect("bench");
+    let got = store.span_metrics(&crate::pid("p1"), &q).await.expect("bench");
     assert_eq!(got.len(), 1);
     assert_eq!((got[0].spans, got[0].p50_ns, got[0].p95_ns, got[0].p99_ns), (100, 50 * MS_NS, 95 * MS_NS, 99 * MS_NS));
     let bad = MetricsQuery { filter: day.clone(), bucket_ns: 0, group_by: None, llm_only: false };
-    assert!(matches!(store.span_metrics("p1", &bad).await, Err(StoreError::Invalid(_))), "zero-width buckets");
+    assert!(matches!(store.span_metrics(&crate::pid("p1"), &bad).await, Err(StoreError::Invalid(_))), "zero-width buckets");
 }
 
 /// Blob keys for spans of trace `n`: inputs of every span, and one output.
@@ -367,20 +367,20 @@ fn with_blobs(mut spans: Vec<SpanRow>, n: u64) -> Vec<SpanRow> {
 pub async fn delete_trace_removes_only_that_trace(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
     let spans: Vec<SpanRow> = (0..4).flat_map(|n| with_blobs(genai_trace(n, FEB_28_NS + n * SECOND_NS), n)).collect();
-    store.insert_spans("p1", &spans).await.expect("insert");
-    store.insert_spans("p2", &spans).await.expect("insert p2");
-    let removed = store.delete_trace("p1", &trace_id(2)).await.expect("delete");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p2"), &spans).await.expect("insert p2");
+    let removed = store.delete_trace(&crate::pid("p1"), &trace_id(2)).await.expect("delete");
     assert_eq!(removed.spans, 5);
     let mut keys: Vec<String> = (0..5).map(|i| format!("spans/2/{i}.in")).collect();
     keys.push("spans/2/1.out".into());
     keys.sort();
     assert_eq!(removed.blob_keys, keys);
-    assert_eq!(store.trace_spans("p1", &trace_id(2)).await.expect("spans"), vec![]);
+    assert_eq!(store.trace_spans(&crate::pid("p1"), &trace_id(2)).await.expect("spans"), vec![]);
     let rest: Vec<SpanRow> = spans.iter().filter(|s| s.trace_id != trace_id(2)).cloned().collect();
     let q = query(all_time(), TraceOrder::Newest, 50);
-    assert_eq!(store.list_traces("p1", &q).await.expect("list").traces, model::list(&rest, &q));
-    assert_eq!(store.list_traces("p2", &q).await.expect("list p2").traces, model::list(&spans, &q), "other project untouched");
-    let again = store.delete_trace("p1", &trace_id(2)).await.expect("delete again");
+    assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("list").traces, model::list(&rest, &q));
+    assert_eq!(store.list_traces(&crate::pid("p2"), &q).await.expect("list p2").traces, model::list(&spans, &q), "other project untouched");
+    let again = store.delete_trace(&crate::pid("p1"), &trace_id(2)).await.expect("delete again");
     assert_eq!((again.spans, again.blob_keys.len()), (0, 0));
 }
 
@@ -396,29 +396,29 @@ pub async fn expire_spans_boundary_and_blobs(store: Arc<dyn AnalyticsStore>) {
         s.input_blob = Some(format!("blob-{n}"));
         spans.push(s);
     }
-    store.insert_spans("p1", &spans).await.expect("insert");
-    store.insert_spans("p2", &spans).await.expect("insert p2");
-    let removed = store.expire_spans("p1", cut).await.expect("expire");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p2"), &spans).await.expect("insert p2");
+    let removed = store.expire_spans(&crate::pid("p1"), cut).await.expect("expire");
     assert_eq!(removed.spans, 4, "start < cut");
     assert_eq!(removed.blob_keys, vec!["blob-0", "blob-1", "blob-2", "blob-3"]);
     let q = query(all_time(), TraceOrder::Newest, 50);
-    let left: Vec<String> = store.list_traces("p1", &q).await.expect("list").traces.into_iter().map(|t| t.name).collect();
+    let left: Vec<String> = store.list_traces(&crate::pid("p1"), &q).await.expect("list").traces.into_iter().map(|t| t.name).collect();
     assert_eq!(left, vec!["t6", "t5", "t4"]);
-    assert_eq!(store.list_traces("p2", &q).await.expect("p2").traces.len(), 7, "other project untouched");
-    let again = store.expire_spans("p1", cut).await.expect("expire again");
+    assert_eq!(store.list_traces(&crate::pid("p2"), &q).await.expect("p2").traces.len(), 7, "other project untouched");
+    let again = store.expire_spans(&crate::pid("p1"), cut).await.expect("expire again");
     assert_eq!((again.spans, again.blob_keys.len()), (0, 0));
-    assert_eq!(store.expire_spans("p1", 0).await.expect("expire nothing").spans, 0);
+    assert_eq!(store.expire_spans(&crate::pid("p1"), 0).await.expect("expire nothing").spans, 0);
 }
 
 pub async fn search_finds_cjk_and_arabic(store: Arc<dyn AnalyticsStore>) {
     migrated(&store).await;
     let spans = bulk_traces(0, 12, FEB_28_NS, SECOND_NS);
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     for (text, every_fourth) in
         [("東京", 1), ("天気は", 1), ("القاهرة", 2), ("الطقس في", 2), ("QUARTERLY Revenue", 3), ("weather IN paris", 0)]
     {
         let q = query(TraceFilter { search: Some(text.into()), ..all_time() }, TraceOrder::Newest, 50);
-        let got = store.list_traces("p1", &q).await.expect("search");
+        let got = store.list_traces(&crate::pid("p1"), &q).await.expect("search");
         assert_eq!(got.traces, model::list(&spans, &q), "{text}");
         let want: Vec<String> = (0..12).rev().filter(|n| n % 4 == every_fourth).map(trace_id).collect();
         assert_eq!(ids(&got.traces), want, "{text}");
@@ -426,20 +426,20 @@ pub async fn search_finds_cjk_and_arabic(store: Arc<dyn AnalyticsStore>) {
     // Search syntax of the backends is plain text here: quotes, operators and wildcards.
     for text in ["\"Tokyo\" weather", "NEAR(a b) OR x*", "input:^we", "'; DROP TABLE spans; --"] {
         let q = query(TraceFilter { search: Some(text.into()), ..all_time() }, TraceOrder::Newest, 50);
-        assert_eq!(store.list_traces("p1", &q).await.expect("syntax as text").traces, model::list(&spans, &q), "{text}");
+        assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("syntax as text").traces, model::list(&spans, &q), "{text}");
     }
     // In outputs too, and nothing for absent text.
     let q = query(TraceFilter { search: Some("SUNNY, 21 °C".into()), ..all_time() }, TraceOrder::Newest, 50);
-    assert_eq!(store.list_traces("p1", &q).await.expect("output").traces.len(), 12);
+    assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("output").traces.len(), 12);
     let q = query(TraceFilter { search: Some("大阪".into()), ..all_time() }, TraceOrder::Newest, 50);
-    assert_eq!(store.list_traces("p1", &q).await.expect("absent").traces, vec![]);
+    assert_eq!(store.list_traces(&crate::pid("p1"), &q).await.expect("absent").traces, vec![]);
     let mq = MetricsQuery {
         filter: TraceFilter { search: Some("القاهرة".into()), ..all_time() },
         bucket_ns: DAY_NS,
         group_by: None,
         llm_only: false,
     };
-    assert_eq!(store.span_metrics("p1", &mq).await.expect("metrics search"), model::metrics(&spans, &mq));
+    assert_eq!(store.span_metrics(&crate::pid("p1"), &mq).await.expect("metrics search"), model::metrics(&spans, &mq));
 }
 
 pub async fn five_thousand_span_trace(store: Arc<dyn AnalyticsStore>) {
@@ -447,14 +447,14 @@ pub async fn five_thousand_span_trace(store: Arc<dyn AnalyticsStore>) {
     let big = wide_trace(7_000, 5_000, FEB_28_NS);
     let mut spans = bulk_traces(0, 200, FEB_28_NS, SECOND_NS);
     spans.extend(big.iter().cloned());
-    store.insert_spans("p1", &spans).await.expect("insert");
+    store.insert_spans(&crate::pid("p1"), &spans).await.expect("insert");
     let started = Instant::now();
-    let got = store.trace_spans("p1", &trace_id(7_000)).await.expect("trace spans");
+    let got = store.trace_spans(&crate::pid("p1"), &trace_id(7_000)).await.expect("trace spans");
     let took = started.elapsed();
     assert_eq!(got, big, "all 5,000 spans in start order");
     eprintln!("{}: 5,000-span trace read in {took:?}", store.backend());
     let q = query(TraceFilter { min_duration_ns: Some(4 * SECOND_NS), ..all_time() }, TraceOrder::Newest, 10);
-    let page = store.list_traces("p1", &q).await.expect("list");
+    let page = store.list_traces(&crate::pid("p1"), &q).await.expect("list");
     assert_eq!(page.traces, model::list(&spans, &q));
     assert_eq!((page.traces[0].span_count, page.traces[0].input_tokens), (5_000, 5_000));
 }

@@ -72,8 +72,8 @@ pub async fn project_is_created_with_its_owner_atomically(store: Arc<dyn Primary
     assert_eq!(store.project_by_slug(&created.slug).await.unwrap(), Some(created.clone()));
     assert_eq!(store.project_by_slug(&ProjectSlug::parse("nope").unwrap()).await.unwrap(), None);
     assert_eq!(store.project_by_id("nope").await.unwrap(), None);
-    assert_eq!(store.members(&created.id).await.unwrap(), vec![member(&ada, ProjectRole::Owner, NOW)], "the creator owns it");
-    assert_eq!(store.member_role(&created.id, &ada.id).await.unwrap(), Some(ProjectRole::Owner));
+    assert_eq!(store.members(&crate::pid(&created.id)).await.unwrap(), vec![member(&ada, ProjectRole::Owner, NOW)], "the creator owns it");
+    assert_eq!(store.member_role(&crate::pid(&created.id), &ada.id).await.unwrap(), Some(ProjectRole::Owner));
     assert_eq!(store.count_owned_projects(&ada.id).await.unwrap(), 1);
 
     let again = store.create_project(new_project("billing-bot", "Other"), &ada.id, NOW + 1).await;
@@ -92,7 +92,7 @@ pub async fn projects_of_user_lists_member_projects_with_roles(store: Arc<dyn Pr
     let zeta = project(&*store, "zeta", "Zeta", &ada).await;
     let alpha = project(&*store, "alpha", "Alpha", &ada).await;
     let beta = project(&*store, "beta", "Beta", &bob).await;
-    store.set_member(&beta.id, &ada.id, ProjectRole::Analyst, NOW).await.unwrap();
+    store.set_member(&crate::pid(&beta.id), &ada.id, ProjectRole::Analyst, NOW).await.unwrap();
 
     assert_eq!(
         store.projects_of_user(&ada.id).await.unwrap(),
@@ -112,55 +112,59 @@ pub async fn members_are_added_changed_and_removed(store: Arc<dyn PrimaryStore>)
     let cy = user(&*store, "cy@example.com").await;
     let p = project(&*store, "shop", "Shop", &ada).await;
 
-    store.set_member(&p.id, &cy.id, ProjectRole::Editor, NOW + 1).await.expect("add cy");
-    store.set_member(&p.id, &bob.id, ProjectRole::Analyst, NOW + 2).await.expect("add bob");
+    store.set_member(&crate::pid(&p.id), &cy.id, ProjectRole::Editor, NOW + 1).await.expect("add cy");
+    store.set_member(&crate::pid(&p.id), &bob.id, ProjectRole::Analyst, NOW + 2).await.expect("add bob");
     assert_eq!(
-        store.members(&p.id).await.unwrap(),
+        store.members(&crate::pid(&p.id)).await.unwrap(),
         vec![member(&ada, ProjectRole::Owner, NOW), member(&bob, ProjectRole::Analyst, NOW + 2), member(&cy, ProjectRole::Editor, NOW + 1)],
         "by e-mail"
     );
 
-    store.set_member(&p.id, &bob.id, ProjectRole::Owner, NOW + 10).await.expect("role change");
-    assert_eq!(store.member_role(&p.id, &bob.id).await.unwrap(), Some(ProjectRole::Owner));
-    assert_eq!(store.members(&p.id).await.unwrap()[1], member(&bob, ProjectRole::Owner, NOW + 2), "a role change keeps the join date");
+    store.set_member(&crate::pid(&p.id), &bob.id, ProjectRole::Owner, NOW + 10).await.expect("role change");
+    assert_eq!(store.member_role(&crate::pid(&p.id), &bob.id).await.unwrap(), Some(ProjectRole::Owner));
+    assert_eq!(
+        store.members(&crate::pid(&p.id)).await.unwrap()[1],
+        member(&bob, ProjectRole::Owner, NOW + 2),
+        "a role change keeps the join date"
+    );
     assert_eq!(store.count_owned_projects(&bob.id).await.unwrap(), 1);
 
-    store.remove_member(&p.id, &cy.id).await.expect("remove");
-    assert_eq!(store.member_role(&p.id, &cy.id).await.unwrap(), None);
-    assert_eq!(store.remove_member(&p.id, &cy.id).await, Err(StoreError::NotFound), "not a member any more");
-    assert_eq!(store.remove_member("no-such-project", &ada.id).await, Err(StoreError::NotFound));
-    assert_eq!(store.members(&p.id).await.unwrap().len(), 2);
+    store.remove_member(&crate::pid(&p.id), &cy.id).await.expect("remove");
+    assert_eq!(store.member_role(&crate::pid(&p.id), &cy.id).await.unwrap(), None);
+    assert_eq!(store.remove_member(&crate::pid(&p.id), &cy.id).await, Err(StoreError::NotFound), "not a member any more");
+    assert_eq!(store.remove_member(&crate::pid("no-such-project"), &ada.id).await, Err(StoreError::NotFound));
+    assert_eq!(store.members(&crate::pid(&p.id)).await.unwrap().len(), 2);
 
-    assert_eq!(store.set_member("no-such-project", &cy.id, ProjectRole::Editor, NOW).await, Err(StoreError::NotFound));
-    assert_eq!(store.set_member(&p.id, "no-such-user", ProjectRole::Editor, NOW).await, Err(StoreError::NotFound));
-    assert_eq!(store.members("no-such-project").await.unwrap(), vec![]);
+    assert_eq!(store.set_member(&crate::pid("no-such-project"), &cy.id, ProjectRole::Editor, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(store.set_member(&crate::pid(&p.id), "no-such-user", ProjectRole::Editor, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(store.members(&crate::pid("no-such-project")).await.unwrap(), vec![]);
 }
 
 pub async fn the_last_owner_cannot_be_removed_or_demoted(store: Arc<dyn PrimaryStore>) {
     let ada = user(&*store, "ada@example.com").await;
     let bob = user(&*store, "bob@example.com").await;
     let p = project(&*store, "solo", "Solo", &ada).await;
-    assert!(is_conflict(store.remove_member(&p.id, &ada.id).await), "the only owner stays");
-    assert!(is_conflict(store.set_member(&p.id, &ada.id, ProjectRole::Editor, NOW).await), "nor is demoted");
-    assert_eq!(store.member_role(&p.id, &ada.id).await.unwrap(), Some(ProjectRole::Owner));
+    assert!(is_conflict(store.remove_member(&crate::pid(&p.id), &ada.id).await), "the only owner stays");
+    assert!(is_conflict(store.set_member(&crate::pid(&p.id), &ada.id, ProjectRole::Editor, NOW).await), "nor is demoted");
+    assert_eq!(store.member_role(&crate::pid(&p.id), &ada.id).await.unwrap(), Some(ProjectRole::Owner));
 
     // Two owners stepping down at the same moment: exactly one may.
-    store.set_member(&p.id, &bob.id, ProjectRole::Owner, NOW).await.unwrap();
+    store.set_member(&crate::pid(&p.id), &bob.id, ProjectRole::Owner, NOW).await.unwrap();
     for round in 0..5 {
         let (a, b) = (store.clone(), store.clone());
         let (pa, pb) = (p.id.clone(), p.id.clone());
         let (ida, idb) = (ada.id.clone(), bob.id.clone());
         let (ra, rb) = tokio::join!(
-            tokio::spawn(async move { a.set_member(&pa, &ida, ProjectRole::Editor, NOW).await }),
-            tokio::spawn(async move { b.remove_member(&pb, &idb).await }),
+            tokio::spawn(async move { a.set_member(&crate::pid(&pa), &ida, ProjectRole::Editor, NOW).await }),
+            tokio::spawn(async move { b.remove_member(&crate::pid(&pb), &idb).await }),
         );
         let outcomes = [ra.unwrap(), rb.unwrap()];
         assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "round {round}: {outcomes:?}");
-        let owners = store.members(&p.id).await.unwrap().into_iter().filter(|m| m.role == ProjectRole::Owner).count();
+        let owners = store.members(&crate::pid(&p.id)).await.unwrap().into_iter().filter(|m| m.role == ProjectRole::Owner).count();
         assert_eq!(owners, 1, "round {round}: one owner left");
         // Back to two owners for the next round.
-        store.set_member(&p.id, &ada.id, ProjectRole::Owner, NOW).await.unwrap();
-        store.set_member(&p.id, &bob.id, ProjectRole::Owner, NOW).await.unwrap();
+        store.set_member(&crate::pid(&p.id), &ada.id, ProjectRole::Owner, NOW).await.unwrap();
+        store.set_member(&crate::pid(&p.id), &bob.id, ProjectRole::Owner, NOW).await.unwrap();
     }
 }
 
@@ -169,27 +173,27 @@ pub async fn projects_are_updated_and_deleted_with_members_and_keys(store: Arc<d
     let bob = user(&*store, "bob@example.com").await;
     let doomed = project(&*store, "doomed", "Doomed", &ada).await;
     let kept = project(&*store, "kept", "Kept", &ada).await;
-    store.set_member(&doomed.id, &bob.id, ProjectRole::Editor, NOW).await.unwrap();
+    store.set_member(&crate::pid(&doomed.id), &bob.id, ProjectRole::Editor, NOW).await.unwrap();
     store.create_api_key(new_key(&doomed, "pk-ed-doomed", &ada), NOW).await.unwrap();
     let kept_key = store.create_api_key(new_key(&kept, "pk-ed-kept", &ada), NOW).await.unwrap();
 
-    store.update_project(&doomed.id, "Renamed", "New text").await.expect("update");
+    store.update_project(&crate::pid(&doomed.id), "Renamed", "New text").await.expect("update");
     let updated = store.project_by_id(&doomed.id).await.unwrap().unwrap();
     assert_eq!(updated, Project { name: "Renamed".into(), description: "New text".into(), ..doomed.clone() }, "slug and id stay");
-    assert_eq!(store.update_project("no-such-project", "x", "y").await, Err(StoreError::NotFound));
+    assert_eq!(store.update_project(&crate::pid("no-such-project"), "x", "y").await, Err(StoreError::NotFound));
 
-    store.delete_project(&doomed.id).await.expect("delete");
+    store.delete_project(&crate::pid(&doomed.id)).await.expect("delete");
     assert_eq!(store.project_by_id(&doomed.id).await.unwrap(), None);
-    assert_eq!(store.members(&doomed.id).await.unwrap(), vec![], "memberships go with the project");
-    assert_eq!(store.member_role(&doomed.id, &bob.id).await.unwrap(), None);
+    assert_eq!(store.members(&crate::pid(&doomed.id)).await.unwrap(), vec![], "memberships go with the project");
+    assert_eq!(store.member_role(&crate::pid(&doomed.id), &bob.id).await.unwrap(), None);
     assert_eq!(store.projects_of_user(&bob.id).await.unwrap(), vec![]);
     assert_eq!(store.api_key_by_public_id("pk-ed-doomed").await.unwrap(), None, "API keys go with the project");
-    assert_eq!(store.project_api_keys(&doomed.id).await.unwrap(), vec![]);
+    assert_eq!(store.project_api_keys(&crate::pid(&doomed.id)).await.unwrap(), vec![]);
     assert_eq!(store.count_owned_projects(&ada.id).await.unwrap(), 1);
-    assert_eq!(store.delete_project(&doomed.id).await, Err(StoreError::NotFound));
+    assert_eq!(store.delete_project(&crate::pid(&doomed.id)).await, Err(StoreError::NotFound));
 
     assert_eq!(store.project_by_id(&kept.id).await.unwrap(), Some(kept.clone()), "other projects stay");
-    assert_eq!(store.project_api_keys(&kept.id).await.unwrap(), vec![kept_key]);
+    assert_eq!(store.project_api_keys(&crate::pid(&kept.id)).await.unwrap(), vec![kept_key]);
     let slug = doomed.slug.clone();
     store
         .create_project(NewProject { slug, name: "Reborn".into(), description: String::new() }, &bob.id, NOW + 1)
@@ -224,8 +228,8 @@ pub async fn api_keys_are_created_listed_revoked_and_touched(store: Arc<dyn Prim
     assert_eq!(store.api_key_by_public_id("pk-ed-one").await.unwrap(), Some(k1.clone()), "every field round-trips");
     assert_eq!(store.api_key_by_public_id("pk-ed-two").await.unwrap().unwrap().scopes, Vec::<String>::new());
     assert_eq!(store.api_key_by_public_id("pk-ed-nope").await.unwrap(), None);
-    assert_eq!(store.project_api_keys(&p.id).await.unwrap(), vec![k2.clone(), k1.clone()], "newest first, own project only");
-    assert_eq!(store.project_api_keys(&q.id).await.unwrap(), vec![k3]);
+    assert_eq!(store.project_api_keys(&crate::pid(&p.id)).await.unwrap(), vec![k2.clone(), k1.clone()], "newest first, own project only");
+    assert_eq!(store.project_api_keys(&crate::pid(&q.id)).await.unwrap(), vec![k3]);
 
     let taken = store.create_api_key(new_key(&q, "pk-ed-one", &ada), NOW).await;
     assert!(is_conflict(taken.clone()), "a taken public id gave {taken:?}");
@@ -235,16 +239,16 @@ pub async fn api_keys_are_created_listed_revoked_and_touched(store: Arc<dyn Prim
     );
 
     assert_eq!(
-        store.revoke_api_key(&q.id, &k1.id, NOW + 5).await,
+        store.revoke_api_key(&crate::pid(&q.id), &k1.id, NOW + 5).await,
         Err(StoreError::NotFound),
         "a key is revoked through its own project only"
     );
     assert_eq!(store.api_key_by_public_id("pk-ed-one").await.unwrap().unwrap().revoked_at_ms, None);
-    assert_eq!(store.revoke_api_key(&p.id, "no-such-key", NOW + 5).await, Err(StoreError::NotFound));
-    store.revoke_api_key(&p.id, &k1.id, NOW + 5).await.expect("revoke");
-    store.revoke_api_key(&p.id, &k1.id, NOW + 6).await.expect("revoking again is fine");
+    assert_eq!(store.revoke_api_key(&crate::pid(&p.id), "no-such-key", NOW + 5).await, Err(StoreError::NotFound));
+    store.revoke_api_key(&crate::pid(&p.id), &k1.id, NOW + 5).await.expect("revoke");
+    store.revoke_api_key(&crate::pid(&p.id), &k1.id, NOW + 6).await.expect("revoking again is fine");
     assert_eq!(store.api_key_by_public_id("pk-ed-one").await.unwrap().unwrap().revoked_at_ms, Some(NOW + 5), "the first revocation counts");
-    assert_eq!(store.project_api_keys(&p.id).await.unwrap().len(), 2, "revoked keys are still listed");
+    assert_eq!(store.project_api_keys(&crate::pid(&p.id)).await.unwrap().len(), 2, "revoked keys are still listed");
 
     store.touch_api_key(&k2.id, NOW + 7).await.expect("touch");
     let touched = store.api_key_by_public_id("pk-ed-two").await.unwrap().unwrap();

@@ -77,27 +77,27 @@ pub async fn datasets_are_named_once_listed_with_their_newest_import_and_deleted
     let newer = import("i-2", &sales, &analyst, NOW + 10);
     store.insert_import(&first).await.unwrap();
     store.insert_import(&newer).await.unwrap();
-    assert_eq!(store.dataset_import(&a.id, "i-2").await.unwrap(), Some(newer.clone()));
-    assert_eq!(store.dataset_import(&b.id, "i-2").await.unwrap(), None, "scoped by project");
-    assert_eq!(store.list_imports(&a.id, &sales.id).await.unwrap(), vec![newer.clone(), first.clone()], "newest first");
+    assert_eq!(store.dataset_import(&crate::pid(&a.id), "i-2").await.unwrap(), Some(newer.clone()));
+    assert_eq!(store.dataset_import(&crate::pid(&b.id), "i-2").await.unwrap(), None, "scoped by project");
+    assert_eq!(store.list_imports(&crate::pid(&a.id), &sales.id).await.unwrap(), vec![newer.clone(), first.clone()], "newest first");
 
-    let listed = store.list_datasets(&a.id).await.unwrap();
+    let listed = store.list_datasets(&crate::pid(&a.id)).await.unwrap();
     assert_eq!(listed.iter().map(|l| l.dataset.name.as_str()).collect::<Vec<_>>(), ["Costs", "Sales 2025"], "by name");
     assert_eq!(listed[0].latest, None);
     assert_eq!(listed[0].uploader_email.as_deref(), Some("owner@example.com"), "no import yet: the creator");
     assert_eq!(listed[1].latest, Some(newer.clone()));
     assert_eq!(listed[1].uploader_email.as_deref(), Some("analyst@example.com"));
 
-    store.update_dataset_counts(&a.id, &sales.id, 1_000_000, 123_456_789, NOW + 20).await.unwrap();
-    let counted = store.dataset(&a.id, &sales.id).await.unwrap().unwrap();
+    store.update_dataset_counts(&crate::pid(&a.id), &sales.id, 1_000_000, 123_456_789, NOW + 20).await.unwrap();
+    let counted = store.dataset(&crate::pid(&a.id), &sales.id).await.unwrap().unwrap();
     assert_eq!((counted.rows, counted.size_bytes, counted.updated_at_ms), (1_000_000, 123_456_789, NOW + 20));
-    assert_eq!(store.update_dataset_counts(&b.id, &sales.id, 1, 1, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(store.update_dataset_counts(&crate::pid(&b.id), &sales.id, 1, 1, NOW).await, Err(StoreError::NotFound));
 
-    assert_eq!(store.delete_dataset(&b.id, &sales.id).await, Err(StoreError::NotFound), "not in that project");
-    store.delete_dataset(&a.id, &sales.id).await.unwrap();
-    assert_eq!(store.dataset(&a.id, &sales.id).await.unwrap(), None);
-    assert_eq!(store.dataset_import(&a.id, "i-1").await.unwrap(), None, "imports go with it");
-    assert_eq!(store.list_datasets(&a.id).await.unwrap().len(), 1);
+    assert_eq!(store.delete_dataset(&crate::pid(&b.id), &sales.id).await, Err(StoreError::NotFound), "not in that project");
+    store.delete_dataset(&crate::pid(&a.id), &sales.id).await.unwrap();
+    assert_eq!(store.dataset(&crate::pid(&a.id), &sales.id).await.unwrap(), None);
+    assert_eq!(store.dataset_import(&crate::pid(&a.id), "i-1").await.unwrap(), None, "imports go with it");
+    assert_eq!(store.list_datasets(&crate::pid(&a.id)).await.unwrap().len(), 1);
 }
 
 pub async fn chunks_are_counted_in_order_once(store: Arc<dyn PrimaryStore>) {
@@ -107,20 +107,20 @@ pub async fn chunks_are_counted_in_order_once(store: Arc<dyn PrimaryStore>) {
     store.insert_dataset(&d).await.unwrap();
     store.insert_import(&import("i-1", &d, &owner, NOW)).await.unwrap();
 
-    store.record_chunk(&a.id, "i-1", 0, 4, NOW + 1).await.unwrap();
-    assert!(is_conflict(store.record_chunk(&a.id, "i-1", 0, 4, NOW + 2).await), "a repeated chunk is not counted twice");
-    assert!(is_conflict(store.record_chunk(&a.id, "i-1", 2, 2, NOW + 2).await), "no gaps");
-    store.record_chunk(&a.id, "i-1", 1, 4, NOW + 3).await.unwrap();
-    store.record_chunk(&a.id, "i-1", 2, 2, NOW + 4).await.unwrap();
-    let got = store.dataset_import(&a.id, "i-1").await.unwrap().unwrap();
+    store.record_chunk(&crate::pid(&a.id), "i-1", 0, 4, NOW + 1).await.unwrap();
+    assert!(is_conflict(store.record_chunk(&crate::pid(&a.id), "i-1", 0, 4, NOW + 2).await), "a repeated chunk is not counted twice");
+    assert!(is_conflict(store.record_chunk(&crate::pid(&a.id), "i-1", 2, 2, NOW + 2).await), "no gaps");
+    store.record_chunk(&crate::pid(&a.id), "i-1", 1, 4, NOW + 3).await.unwrap();
+    store.record_chunk(&crate::pid(&a.id), "i-1", 2, 2, NOW + 4).await.unwrap();
+    let got = store.dataset_import(&crate::pid(&a.id), "i-1").await.unwrap().unwrap();
     assert_eq!((got.chunks_received, got.bytes_received), (3, 10));
-    assert_eq!(store.record_chunk(&a.id, "missing", 0, 1, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(store.record_chunk(&crate::pid(&a.id), "missing", 0, 1, NOW).await, Err(StoreError::NotFound));
 
     // Once the upload is over, chunks are refused.
     let mut analysing = got.clone();
     analysing.status = ImportStatus::Analysing;
     store.update_import(&analysing, ImportStatus::Uploading).await.unwrap();
-    assert!(is_conflict(store.record_chunk(&a.id, "i-1", 3, 1, NOW).await));
+    assert!(is_conflict(store.record_chunk(&crate::pid(&a.id), "i-1", 3, 1, NOW).await));
 }
 
 pub async fn import_status_changes_are_compare_and_set(store: Arc<dyn PrimaryStore>) {
@@ -150,7 +150,7 @@ pub async fn import_status_changes_are_compare_and_set(store: Arc<dyn PrimarySto
     i.error = None;
     i.finished_at_ms = Some(NOW + 9);
     store.update_import(&i, ImportStatus::Mapping).await.unwrap();
-    assert_eq!(store.dataset_import(&a.id, "i-1").await.unwrap(), Some(i.clone()));
+    assert_eq!(store.dataset_import(&crate::pid(&a.id), "i-1").await.unwrap(), Some(i.clone()));
 
     let missing = DatasetImport { id: "nope".into(), ..i.clone() };
     assert_eq!(store.update_import(&missing, ImportStatus::Completed).await, Err(StoreError::NotFound));

@@ -150,15 +150,15 @@ pub async fn kb_settings_default_until_saved(store: Arc<dyn PrimaryStore>) {
     let a = project(store.as_ref(), "alpha", &owner).await;
     let b = project(store.as_ref(), "beta", &owner).await;
 
-    assert_eq!(store.kb_settings(&a.id).await.unwrap(), KbSettings::default());
-    assert_eq!(store.kb_settings("no-such-project").await.unwrap(), KbSettings::default());
+    assert_eq!(store.kb_settings(&crate::pid(&a.id)).await.unwrap(), KbSettings::default());
+    assert_eq!(store.kb_settings(&crate::pid("no-such-project")).await.unwrap(), KbSettings::default());
     let four_eyes = KbSettings { require_other_approver: true };
-    store.set_kb_settings(&a.id, &four_eyes).await.unwrap();
-    assert_eq!(store.kb_settings(&a.id).await.unwrap(), four_eyes);
-    assert_eq!(store.kb_settings(&b.id).await.unwrap(), KbSettings::default(), "per project");
-    store.set_kb_settings(&a.id, &KbSettings::default()).await.unwrap();
-    assert_eq!(store.kb_settings(&a.id).await.unwrap(), KbSettings::default(), "saved again");
-    assert_eq!(store.set_kb_settings("no-such-project", &four_eyes).await, Err(StoreError::NotFound));
+    store.set_kb_settings(&crate::pid(&a.id), &four_eyes).await.unwrap();
+    assert_eq!(store.kb_settings(&crate::pid(&a.id)).await.unwrap(), four_eyes);
+    assert_eq!(store.kb_settings(&crate::pid(&b.id)).await.unwrap(), KbSettings::default(), "per project");
+    store.set_kb_settings(&crate::pid(&a.id), &KbSettings::default()).await.unwrap();
+    assert_eq!(store.kb_settings(&crate::pid(&a.id)).await.unwrap(), KbSettings::default(), "saved again");
+    assert_eq!(store.set_kb_settings(&crate::pid("no-such-project"), &four_eyes).await, Err(StoreError::NotFound));
 }
 
 pub async fn kb_drafts_are_stored_and_edited_under_an_optimistic_version(store: Arc<dyn PrimaryStore>) {
@@ -188,37 +188,37 @@ pub async fn kb_drafts_are_stored_and_edited_under_an_optimistic_version(store: 
         NOW + 2,
     );
     store.insert_drafts(&[upsert.clone(), delete.clone(), imported.clone()]).await.unwrap();
-    assert_eq!(store.draft(&a.id, "d-1").await.unwrap(), Some(upsert.clone()), "every field round-trips");
-    assert_eq!(store.draft(&a.id, "d-2").await.unwrap(), Some(delete.clone()));
-    assert_eq!(store.draft(&a.id, "d-3").await.unwrap(), Some(imported.clone()));
-    assert_eq!(store.draft(&b.id, "d-1").await.unwrap(), None, "scoped by project");
-    assert_eq!(store.draft(&a.id, "nope").await.unwrap(), None);
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-1").await.unwrap(), Some(upsert.clone()), "every field round-trips");
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-2").await.unwrap(), Some(delete.clone()));
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-3").await.unwrap(), Some(imported.clone()));
+    assert_eq!(store.draft(&crate::pid(&b.id), "d-1").await.unwrap(), None, "scoped by project");
+    assert_eq!(store.draft(&crate::pid(&a.id), "nope").await.unwrap(), None);
     store.insert_drafts(&[]).await.expect("nothing to insert");
 
     // All or nothing: one id that exists, or one unknown project, and none is written.
     let fresh = draft("d-4", &a, DraftChange::Upsert(table("public", "users", "")), &owner.id, NOW);
     assert!(is_conflict(store.insert_drafts(&[fresh.clone(), upsert.clone()]).await), "same id");
-    assert_eq!(store.draft(&a.id, "d-4").await.unwrap(), None);
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-4").await.unwrap(), None);
     let ghost = Project { id: "no-such-project".into(), ..a.clone() };
     let lost = draft("d-5", &ghost, DraftChange::Upsert(table("public", "users", "")), &owner.id, NOW);
     assert_eq!(store.insert_drafts(&[fresh.clone(), lost]).await, Err(StoreError::NotFound));
-    assert_eq!(store.draft(&a.id, "d-4").await.unwrap(), None);
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-4").await.unwrap(), None);
 
     // An edit, then a submission and a rejection: every field but identity, author and creation.
     let mut edited = upsert.clone();
     edited.save_edit(1, DraftChange::Upsert(operation("GET", "/users/{id}", "Fetch one user")), NOW + 10).unwrap();
     edited.base_revision = Some(1);
     store.update_draft(&edited, 1).await.unwrap();
-    assert_eq!(store.draft(&a.id, "d-1").await.unwrap(), Some(edited.clone()));
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-1").await.unwrap(), Some(edited.clone()));
     let mut rejected = edited.clone();
     rejected.submit(NOW + 11).unwrap();
     rejected.reject(&owner.id, "Say what it returns", NOW + 12).unwrap();
     rejected.source = DraftSource::OpenApiImport { import_id: "i-9".into() };
     store.update_draft(&rejected, 2).await.unwrap();
-    assert_eq!(store.draft(&a.id, "d-1").await.unwrap(), Some(rejected.clone()));
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-1").await.unwrap(), Some(rejected.clone()));
     let immutable = Draft { author_id: "intruder".into(), created_at_ms: 1, version: 5, ..rejected.clone() };
     store.update_draft(&immutable, 4).await.unwrap();
-    let stored = store.draft(&a.id, "d-1").await.unwrap().unwrap();
+    let stored = store.draft(&crate::pid(&a.id), "d-1").await.unwrap().unwrap();
     assert_eq!((stored.author_id.as_str(), stored.created_at_ms, stored.version), (owner.id.as_str(), NOW, 5), "author and creation stay");
 
     // A second editor who loaded an older version loses, and nothing of theirs is written.
@@ -226,7 +226,7 @@ pub async fn kb_drafts_are_stored_and_edited_under_an_optimistic_version(store: 
     stale.review_comment = "stale".into();
     stale.version = 3;
     assert!(is_conflict(store.update_draft(&stale, 2).await));
-    assert_eq!(store.draft(&a.id, "d-1").await.unwrap().unwrap().version, 5);
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-1").await.unwrap().unwrap().version, 5);
 
     let elsewhere = Draft { project_id: b.id.clone(), version: 6, ..stored.clone() };
     assert_eq!(store.update_draft(&elsewhere, 5).await, Err(StoreError::NotFound), "not in that project");
@@ -236,7 +236,7 @@ pub async fn kb_drafts_are_stored_and_edited_under_an_optimistic_version(store: 
     // An approved draft keeps its release number.
     let (published, from) = approved(&delete, 7, &owner.id);
     store.update_draft(&published, from).await.unwrap();
-    assert_eq!(store.draft(&a.id, "d-2").await.unwrap().unwrap().status, DraftStatus::Approved { release: 7 });
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-2").await.unwrap().unwrap().status, DraftStatus::Approved { release: 7 });
 }
 
 pub async fn kb_drafts_are_filtered_paged_and_inserted_in_bulk(store: Arc<dyn PrimaryStore>) {
@@ -258,9 +258,9 @@ pub async fn kb_drafts_are_filtered_paged_and_inserted_in_bulk(store: Arc<dyn Pr
     let list = |filter: DraftFilter| {
         let store = store.clone();
         let project_id = a.id.clone();
-        async move { store.list_drafts(&project_id, &filter).await.unwrap().into_iter().map(|d| d.id).collect::<Vec<_>>() }
+        async move { store.list_drafts(&crate::pid(&project_id), &filter).await.unwrap().into_iter().map(|d| d.id).collect::<Vec<_>>() }
     };
-    let all = store.list_drafts(&a.id, &page(50)).await.unwrap();
+    let all = store.list_drafts(&crate::pid(&a.id), &page(50)).await.unwrap();
     assert_eq!(ids(&all), ["d-4", "d-3", "d-2", "d-1"], "most recently updated first, project a only");
     assert_eq!(all[3], d1);
     let statuses = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -296,19 +296,19 @@ pub async fn kb_drafts_are_filtered_paged_and_inserted_in_bulk(store: Arc<dyn Pr
     let mut clashing = many.clone();
     clashing[3_999].id = "d-5".into();
     assert!(is_conflict(store.insert_drafts(&clashing).await), "the last one's id exists");
-    assert_eq!(store.list_drafts(&b.id, &page(10)).await.unwrap().len(), 1, "none of the others was written");
+    assert_eq!(store.list_drafts(&crate::pid(&b.id), &page(10)).await.unwrap().len(), 1, "none of the others was written");
     store.insert_drafts(&many).await.unwrap();
-    let newest = store.list_drafts(&b.id, &DraftFilter { limit: 2, ..Default::default() }).await.unwrap();
+    let newest = store.list_drafts(&crate::pid(&b.id), &DraftFilter { limit: 2, ..Default::default() }).await.unwrap();
     assert_eq!(newest, [many[3_999].clone(), many[3_998].clone()]);
-    assert_eq!(store.list_drafts(&b.id, &page(5_000)).await.unwrap().len(), 4_001);
+    assert_eq!(store.list_drafts(&crate::pid(&b.id), &page(5_000)).await.unwrap().len(), 4_001);
 }
 
 pub async fn kb_releases_are_published_in_order_and_atomically(store: Arc<dyn PrimaryStore>) {
     let owner = user(store.as_ref(), "owner@example.com").await;
     let a = project(store.as_ref(), "alpha", &owner).await;
     let b = project(store.as_ref(), "beta", &owner).await;
-    assert_eq!(store.latest_release(&a.id).await.unwrap(), None);
-    assert_eq!(store.list_releases(&a.id, None, 10).await.unwrap(), vec![]);
+    assert_eq!(store.latest_release(&crate::pid(&a.id)).await.unwrap(), None);
+    assert_eq!(store.list_releases(&crate::pid(&a.id), None, 10).await.unwrap(), vec![]);
 
     let users = table("public", "users", "People");
     let d1 = draft("d-1", &a, DraftChange::Upsert(users.clone()), &owner.id, NOW);
@@ -318,7 +318,7 @@ pub async fn kb_releases_are_published_in_order_and_atomically(store: Arc<dyn Pr
     // Release 1 must be the first.
     let r2_first = release(&a, 2, &owner.id, vec![ReleaseEntry::new(users.clone(), 1)]);
     assert!(is_conflict(store.publish_release(&r2_first, &[]).await), "2 does not follow nothing");
-    assert_eq!(store.latest_release(&a.id).await.unwrap(), None);
+    assert_eq!(store.latest_release(&crate::pid(&a.id)).await.unwrap(), None);
 
     let r1 = release(
         &a,
@@ -329,9 +329,9 @@ pub async fn kb_releases_are_published_in_order_and_atomically(store: Arc<dyn Pr
     let (a1, v1) = approved(&d1, 1, &owner.id);
     let (a2, v2) = approved(&d2, 1, &owner.id);
     store.publish_release(&r1, &[(a1.clone(), v1), (a2.clone(), v2)]).await.unwrap();
-    assert_eq!(store.release(&a.id, 1).await.unwrap(), Some(r1.clone()), "the snapshot round-trips, sorted by key");
-    assert_eq!(store.draft(&a.id, "d-1").await.unwrap(), Some(a1.clone()), "drafts written with the release");
-    assert_eq!(store.draft(&a.id, "d-2").await.unwrap(), Some(a2.clone()));
+    assert_eq!(store.release(&crate::pid(&a.id), 1).await.unwrap(), Some(r1.clone()), "the snapshot round-trips, sorted by key");
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-1").await.unwrap(), Some(a1.clone()), "drafts written with the release");
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-2").await.unwrap(), Some(a2.clone()));
     let header1 = ReleaseHeader {
         project_id: a.id.clone(),
         number: 1,
@@ -343,9 +343,9 @@ pub async fn kb_releases_are_published_in_order_and_atomically(store: Arc<dyn Pr
         api_operations: 1,
         tables: 1,
     };
-    assert_eq!(store.latest_release(&a.id).await.unwrap(), Some(header1.clone()));
-    assert_eq!(store.release(&b.id, 1).await.unwrap(), None, "scoped by project");
-    assert_eq!(store.latest_release(&b.id).await.unwrap(), None);
+    assert_eq!(store.latest_release(&crate::pid(&a.id)).await.unwrap(), Some(header1.clone()));
+    assert_eq!(store.release(&crate::pid(&b.id), 1).await.unwrap(), None, "scoped by project");
+    assert_eq!(store.latest_release(&crate::pid(&b.id)).await.unwrap(), None);
 
     // Release 2 by someone without an account, with a draft changed meanwhile: nothing is
     // written, not the release, its entries or the other draft.
@@ -362,13 +362,13 @@ pub async fn kb_releases_are_published_in_order_and_atomically(store: Arc<dyn Pr
     meanwhile.version = 2;
     store.update_draft(&meanwhile, 1).await.unwrap();
     assert!(is_conflict(store.publish_release(&r2, &[(a3.clone(), v3), (a4.clone(), v4)]).await), "d-4 moved");
-    assert_eq!(store.release(&a.id, 2).await.unwrap(), None);
-    assert_eq!(store.release_entries(&a.id, 2, &EntryFilter { limit: 10, ..Default::default() }).await.unwrap(), (vec![], 0));
-    assert_eq!(store.latest_release(&a.id).await.unwrap().map(|h| h.number), Some(1));
-    assert_eq!(store.draft(&a.id, "d-3").await.unwrap(), Some(d3.clone()), "rolled back with the release");
+    assert_eq!(store.release(&crate::pid(&a.id), 2).await.unwrap(), None);
+    assert_eq!(store.release_entries(&crate::pid(&a.id), 2, &EntryFilter { limit: 10, ..Default::default() }).await.unwrap(), (vec![], 0));
+    assert_eq!(store.latest_release(&crate::pid(&a.id)).await.unwrap().map(|h| h.number), Some(1));
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-3").await.unwrap(), Some(d3.clone()), "rolled back with the release");
     let missing = Draft { id: "nope".into(), ..a3.clone() };
     assert_eq!(store.publish_release(&r2, &[(a3.clone(), v3), (missing, 1)]).await, Err(StoreError::NotFound));
-    assert_eq!(store.release(&a.id, 2).await.unwrap(), None);
+    assert_eq!(store.release(&crate::pid(&a.id), 2).await.unwrap(), None);
     let foreign = Draft { project_id: b.id.clone(), ..a3.clone() };
     assert!(matches!(store.publish_release(&r2, &[(foreign, v3)]).await, Err(StoreError::Invalid(_))));
     let ghost = Release { project_id: "no-such-project".into(), ..r1.clone() };
@@ -377,13 +377,13 @@ pub async fn kb_releases_are_published_in_order_and_atomically(store: Arc<dyn Pr
     // Now it goes through; publishing 2 again loses (another publish won), as does a gap.
     let (a4, v4) = approved(&meanwhile, 2, &owner.id);
     store.publish_release(&r2, &[(a3.clone(), v3), (a4.clone(), v4)]).await.unwrap();
-    assert_eq!(store.release(&a.id, 2).await.unwrap(), Some(r2.clone()));
-    assert_eq!(store.draft(&a.id, "d-4").await.unwrap(), Some(a4.clone()));
+    assert_eq!(store.release(&crate::pid(&a.id), 2).await.unwrap(), Some(r2.clone()));
+    assert_eq!(store.draft(&crate::pid(&a.id), "d-4").await.unwrap(), Some(a4.clone()));
     let again = Release { summary: "Again".into(), ..r2.clone() };
     assert!(is_conflict(store.publish_release(&again, &[]).await), "2 exists");
     assert!(is_conflict(store.publish_release(&release(&a, 4, &owner.id, vec![]), &[]).await), "4 does not follow 2");
-    assert_eq!(store.release(&a.id, 2).await.unwrap(), Some(r2.clone()));
-    assert_eq!(store.release(&a.id, 4).await.unwrap(), None);
+    assert_eq!(store.release(&crate::pid(&a.id), 2).await.unwrap(), Some(r2.clone()));
+    assert_eq!(store.release(&crate::pid(&a.id), 4).await.unwrap(), None);
 
     // Newest first, the creator's e-mail while the account exists, paged by number.
     let header2 = ReleaseHeader {
@@ -397,16 +397,16 @@ pub async fn kb_releases_are_published_in_order_and_atomically(store: Arc<dyn Pr
         tables: 2,
         ..header1.clone()
     };
-    assert_eq!(store.latest_release(&a.id).await.unwrap(), Some(header2.clone()));
-    assert_eq!(store.list_releases(&a.id, None, 10).await.unwrap(), [header2.clone(), header1.clone()]);
-    assert_eq!(store.list_releases(&a.id, None, 1).await.unwrap(), std::slice::from_ref(&header2));
-    assert_eq!(store.list_releases(&a.id, Some(2), 10).await.unwrap(), std::slice::from_ref(&header1));
-    assert_eq!(store.list_releases(&a.id, Some(1), 10).await.unwrap(), vec![]);
-    assert_eq!(store.list_releases(&b.id, None, 10).await.unwrap(), vec![]);
+    assert_eq!(store.latest_release(&crate::pid(&a.id)).await.unwrap(), Some(header2.clone()));
+    assert_eq!(store.list_releases(&crate::pid(&a.id), None, 10).await.unwrap(), [header2.clone(), header1.clone()]);
+    assert_eq!(store.list_releases(&crate::pid(&a.id), None, 1).await.unwrap(), std::slice::from_ref(&header2));
+    assert_eq!(store.list_releases(&crate::pid(&a.id), Some(2), 10).await.unwrap(), std::slice::from_ref(&header1));
+    assert_eq!(store.list_releases(&crate::pid(&a.id), Some(1), 10).await.unwrap(), vec![]);
+    assert_eq!(store.list_releases(&crate::pid(&b.id), None, 10).await.unwrap(), vec![]);
 
     // Another project counts from 1 on its own; an empty release is a release.
     store.publish_release(&release(&b, 1, &owner.id, vec![]), &[]).await.unwrap();
-    assert_eq!(store.release(&b.id, 1).await.unwrap().unwrap().entries, vec![]);
+    assert_eq!(store.release(&crate::pid(&b.id), 1).await.unwrap().unwrap().entries, vec![]);
 }
 
 pub async fn kb_concurrent_publishes_of_one_number_have_one_winner(store: Arc<dyn PrimaryStore>) {
@@ -427,7 +427,7 @@ pub async fn kb_concurrent_publishes_of_one_number_have_one_winner(store: Arc<dy
         }
     }
     assert_eq!(winners.len(), 1, "exactly one publish of release 1 wins");
-    assert_eq!(store.release(&a.id, 1).await.unwrap(), Some(winners[0].clone()), "the winner's entries, no one else's");
+    assert_eq!(store.release(&crate::pid(&a.id), 1).await.unwrap(), Some(winners[0].clone()), "the winner's entries, no one else's");
 }
 
 pub async fn kb_unchanged_entries_are_shared_between_releases(store: Arc<dyn PrimaryStore>) {
@@ -465,21 +465,26 @@ pub async fn kb_unchanged_entries_are_shared_between_releases(store: Arc<dyn Pri
     store.publish_release(&rb, &[]).await.unwrap();
 
     for (project, r) in [(&a, &r1), (&a, &r2), (&a, &r3), (&b, &rb)] {
-        assert_eq!(store.release(&project.id, r.number).await.unwrap().as_ref(), Some(r), "release {} reads back whole", r.number);
+        assert_eq!(
+            store.release(&crate::pid(&project.id), r.number).await.unwrap().as_ref(),
+            Some(r),
+            "release {} reads back whole",
+            r.number
+        );
     }
     let shared = |n: u64| {
         let store = store.clone();
         let project_id = a.id.clone();
-        async move { store.release_entry(&project_id, n, &EntryKey::api("GET", "/users")).await.unwrap().unwrap() }
+        async move { store.release_entry(&crate::pid(&project_id), n, &EntryKey::api("GET", "/users")).await.unwrap().unwrap() }
     };
     assert_eq!(shared(1).await, shared(3).await);
-    assert_eq!(store.release_entry(&a.id, 2, &EntryKey::table("public", "users")).await.unwrap().unwrap().entry, users2);
+    assert_eq!(store.release_entry(&crate::pid(&a.id), 2, &EntryKey::table("public", "users")).await.unwrap().unwrap().entry, users2);
     assert_eq!(
-        store.release_entry(&a.id, 3, &EntryKey::table("public", "users")).await.unwrap().unwrap(),
+        store.release_entry(&crate::pid(&a.id), 3, &EntryKey::table("public", "users")).await.unwrap().unwrap(),
         ReleaseEntry::new(users.clone(), 3)
     );
-    assert_eq!(store.release_entry(&a.id, 2, &EntryKey::table("public", "teams")).await.unwrap(), None, "removed in 2");
-    assert_eq!(store.release_entry(&b.id, 1, &EntryKey::api("GET", "/users")).await.unwrap(), None);
+    assert_eq!(store.release_entry(&crate::pid(&a.id), 2, &EntryKey::table("public", "teams")).await.unwrap(), None, "removed in 2");
+    assert_eq!(store.release_entry(&crate::pid(&b.id), 1, &EntryKey::api("GET", "/users")).await.unwrap(), None);
 
     // An entry whose hash is not its content's would poison every release sharing it.
     let mut forged = ReleaseEntry::new(table("public", "orders", "Orders"), 4);
@@ -488,7 +493,7 @@ pub async fn kb_unchanged_entries_are_shared_between_releases(store: Arc<dyn Pri
     assert!(matches!(store.publish_release(&r4, &[]).await, Err(StoreError::Invalid(_))));
     let twice = release(&a, 4, &owner.id, vec![ReleaseEntry::new(users.clone(), 3), ReleaseEntry::new(users2.clone(), 4)]);
     assert!(matches!(store.publish_release(&twice, &[]).await, Err(StoreError::Invalid(_))), "one key twice");
-    assert_eq!(store.latest_release(&a.id).await.unwrap().unwrap().number, 3);
+    assert_eq!(store.latest_release(&crate::pid(&a.id)).await.unwrap().unwrap().number, 3);
 }
 
 pub async fn kb_release_entries_are_filtered_paged_and_counted(store: Arc<dyn PrimaryStore>) {
@@ -513,12 +518,12 @@ pub async fn kb_release_entries_are_filtered_paged_and_counted(store: Arc<dyn Pr
         let store = store.clone();
         let project_id = a.id.clone();
         async move {
-            let (entries, total) = store.release_entries(&project_id, 1, &filter).await.unwrap();
+            let (entries, total) = store.release_entries(&crate::pid(&project_id), 1, &filter).await.unwrap();
             (names(&entries), total)
         }
     };
     let all = EntryFilter { limit: 100, ..Default::default() };
-    let (every, total) = store.release_entries(&a.id, 1, &all).await.unwrap();
+    let (every, total) = store.release_entries(&crate::pid(&a.id), 1, &all).await.unwrap();
     assert_eq!(every, r1.entries, "sorted by kind, then name by bytes (upper case first)");
     assert_eq!(total, 8);
     assert_eq!(
@@ -558,13 +563,13 @@ pub async fn kb_release_entries_are_filtered_paged_and_counted(store: Arc<dyn Pr
     );
     assert_eq!(get(EntryFilter { search: Some(String::new()), ..all.clone() }).await.1, 8, "an empty search filters nothing");
 
-    assert_eq!(store.release_entries(&a.id, 2, &all).await.unwrap(), (vec![], 0), "no such release");
-    let (theirs, total) = store.release_entries(&b.id, 1, &all).await.unwrap();
+    assert_eq!(store.release_entries(&crate::pid(&a.id), 2, &all).await.unwrap(), (vec![], 0), "no such release");
+    let (theirs, total) = store.release_entries(&crate::pid(&b.id), 1, &all).await.unwrap();
     assert_eq!((names(&theirs), total), (vec!["public.users".to_owned()], 1), "scoped by project");
     let key = EntryKey::api("POST", "/users");
-    assert_eq!(store.release_entry(&a.id, 1, &key).await.unwrap().as_ref(), r1.entry(&key));
-    assert_eq!(store.release_entry(&a.id, 1, &EntryKey::api("DELETE", "/users")).await.unwrap(), None);
-    assert_eq!(store.release_entry(&b.id, 1, &key).await.unwrap(), None);
+    assert_eq!(store.release_entry(&crate::pid(&a.id), 1, &key).await.unwrap().as_ref(), r1.entry(&key));
+    assert_eq!(store.release_entry(&crate::pid(&a.id), 1, &EntryKey::api("DELETE", "/users")).await.unwrap(), None);
+    assert_eq!(store.release_entry(&crate::pid(&b.id), 1, &key).await.unwrap(), None);
 }
 
 pub async fn kb_ten_thousand_entries_publish_and_read_back(store: Arc<dyn PrimaryStore>) {
@@ -579,8 +584,8 @@ pub async fn kb_ten_thousand_entries_publish_and_read_back(store: Arc<dyn Primar
     };
     let r1 = release(&a, 1, &owner.id, (0..10_000).map(|i| ReleaseEntry::new(entry(i, "Generated"), 1)).collect());
     store.publish_release(&r1, &[]).await.unwrap();
-    assert_eq!(store.release(&a.id, 1).await.unwrap(), Some(r1.clone()));
-    let header = store.latest_release(&a.id).await.unwrap().unwrap();
+    assert_eq!(store.release(&crate::pid(&a.id), 1).await.unwrap(), Some(r1.clone()));
+    let header = store.latest_release(&crate::pid(&a.id)).await.unwrap().unwrap();
     assert_eq!((header.api_operations, header.tables), (7_500, 2_500));
 
     // Three entries change, approved through 2,500 drafts (several statements' worth).
@@ -596,12 +601,14 @@ pub async fn kb_ten_thousand_entries_publish_and_read_back(store: Arc<dyn Primar
     let r2 = release(&a, 2, &owner.id, entries);
     let approvals: Vec<(Draft, u64)> = drafts.iter().map(|d| approved(d, 2, &owner.id)).collect();
     store.publish_release(&r2, &approvals).await.unwrap();
-    assert_eq!(store.release(&a.id, 2).await.unwrap(), Some(r2.clone()));
-    assert_eq!(store.release(&a.id, 1).await.unwrap(), Some(r1), "release 1 is as it was");
+    assert_eq!(store.release(&crate::pid(&a.id), 2).await.unwrap(), Some(r2.clone()));
+    assert_eq!(store.release(&crate::pid(&a.id), 1).await.unwrap(), Some(r1), "release 1 is as it was");
     let filter = DraftFilter { statuses: vec!["approved".into()], limit: 3_000, ..Default::default() };
-    assert_eq!(store.list_drafts(&a.id, &filter).await.unwrap().len(), 2_500, "every draft written with the release");
-    let (page, total) =
-        store.release_entries(&a.id, 2, &EntryFilter { search: Some("/00001/".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(store.list_drafts(&crate::pid(&a.id), &filter).await.unwrap().len(), 2_500, "every draft written with the release");
+    let (page, total) = store
+        .release_entries(&crate::pid(&a.id), 2, &EntryFilter { search: Some("/00001/".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!((page, total), (vec![ReleaseEntry::new(entry(1, "Changed"), 2)], 1));
 }
 
@@ -612,8 +619,8 @@ pub async fn kb_imports_are_compare_and_set_and_listed_newest_first(store: Arc<d
 
     let first = import("i-1", &a, &owner.id, NOW);
     store.insert_kb_import(&first).await.unwrap();
-    assert_eq!(store.kb_import(&a.id, "i-1").await.unwrap(), Some(first.clone()));
-    assert_eq!(store.kb_import(&b.id, "i-1").await.unwrap(), None, "scoped by project");
+    assert_eq!(store.kb_import(&crate::pid(&a.id), "i-1").await.unwrap(), Some(first.clone()));
+    assert_eq!(store.kb_import(&crate::pid(&b.id), "i-1").await.unwrap(), None, "scoped by project");
     assert!(is_conflict(store.insert_kb_import(&first).await), "same id");
     let ghost = Project { id: "no-such-project".into(), ..a.clone() };
     assert_eq!(store.insert_kb_import(&import("i-x", &ghost, &owner.id, NOW)).await, Err(StoreError::NotFound));
@@ -625,7 +632,7 @@ pub async fn kb_imports_are_compare_and_set_and_listed_newest_first(store: Arc<d
     parsing.total = 40;
     parsing.updated_at_ms = NOW + 1;
     store.update_kb_import(&parsing, ImportStatus::Queued).await.unwrap();
-    assert_eq!(store.kb_import(&a.id, "i-1").await.unwrap(), Some(parsing.clone()));
+    assert_eq!(store.kb_import(&crate::pid(&a.id), "i-1").await.unwrap(), Some(parsing.clone()));
     let mut ready = parsing.clone();
     ready.status = ImportStatus::Ready;
     ready.done = 40;
@@ -638,7 +645,7 @@ pub async fn kb_imports_are_compare_and_set_and_listed_newest_first(store: Arc<d
     racing.error = Some("late worker".into());
     store.update_kb_import(&ready, ImportStatus::Parsing).await.unwrap();
     assert!(is_conflict(store.update_kb_import(&racing, ImportStatus::Parsing).await), "a stale writer loses");
-    assert_eq!(store.kb_import(&a.id, "i-1").await.unwrap(), Some(ready.clone()));
+    assert_eq!(store.kb_import(&crate::pid(&a.id), "i-1").await.unwrap(), Some(ready.clone()));
 
     // Applied: identity, file and creator stay as inserted.
     let mut applied = ready.clone();
@@ -648,7 +655,7 @@ pub async fn kb_imports_are_compare_and_set_and_listed_newest_first(store: Arc<d
     applied.blob_key = "elsewhere".into();
     applied.created_by = "someone-else".into();
     store.update_kb_import(&applied, ImportStatus::Ready).await.unwrap();
-    let stored = store.kb_import(&a.id, "i-1").await.unwrap().unwrap();
+    let stored = store.kb_import(&crate::pid(&a.id), "i-1").await.unwrap().unwrap();
     assert_eq!(stored, KbImport { status: ImportStatus::Applied, drafts_made: 38, ..ready.clone() });
 
     let elsewhere = KbImport { project_id: b.id.clone(), ..applied.clone() };
@@ -663,9 +670,9 @@ pub async fn kb_imports_are_compare_and_set_and_listed_newest_first(store: Arc<d
     store.insert_kb_import(&failed).await.unwrap();
     store.insert_kb_import(&KbImport { format: ImportFormat::DdlPostgres, ..import("i-3", &a, &owner.id, NOW + 5) }).await.unwrap();
     store.insert_kb_import(&import("i-4", &b, &owner.id, NOW + 20)).await.unwrap();
-    let listed: Vec<String> = store.list_kb_imports(&a.id, 10).await.unwrap().into_iter().map(|i| i.id).collect();
+    let listed: Vec<String> = store.list_kb_imports(&crate::pid(&a.id), 10).await.unwrap().into_iter().map(|i| i.id).collect();
     assert_eq!(listed, ["i-2", "i-3", "i-1"], "newest first, project a only");
-    assert_eq!(store.list_kb_imports(&a.id, 1).await.unwrap(), [failed]);
+    assert_eq!(store.list_kb_imports(&crate::pid(&a.id), 1).await.unwrap(), [failed]);
 }
 
 pub async fn kb_index_records_are_put_replaced_and_read(store: Arc<dyn PrimaryStore>) {
@@ -680,7 +687,7 @@ pub async fn kb_index_records_are_put_replaced_and_read(store: Arc<dyn PrimarySt
     store.publish_release(&release(&a, 2, &owner.id, vec![]), &[]).await.unwrap();
     let queued = index(&a, 1, NOW);
     store.put_kb_index(&queued).await.unwrap();
-    assert_eq!(store.kb_index(&a.id, 1).await.unwrap(), Some(queued.clone()));
+    assert_eq!(store.kb_index(&crate::pid(&a.id), 1).await.unwrap(), Some(queued.clone()));
     let ready = KbIndexRecord {
         status: IndexStatus::Ready,
         done: 120,
@@ -692,13 +699,13 @@ pub async fn kb_index_records_are_put_replaced_and_read(store: Arc<dyn PrimarySt
         ..queued.clone()
     };
     store.put_kb_index(&ready).await.unwrap();
-    assert_eq!(store.kb_index(&a.id, 1).await.unwrap(), Some(ready.clone()), "replaced");
+    assert_eq!(store.kb_index(&crate::pid(&a.id), 1).await.unwrap(), Some(ready.clone()), "replaced");
     let failed = KbIndexRecord { status: IndexStatus::Failed, error: Some("embeddings: 429".into()), ..index(&a, 2, NOW + 6) };
     store.put_kb_index(&failed).await.unwrap();
-    assert_eq!(store.kb_index(&a.id, 2).await.unwrap(), Some(failed));
-    assert_eq!(store.kb_index(&a.id, 1).await.unwrap(), Some(ready), "one record per release");
-    assert_eq!(store.kb_index(&a.id, 3).await.unwrap(), None);
-    assert_eq!(store.kb_index(&b.id, 1).await.unwrap(), None, "scoped by project");
+    assert_eq!(store.kb_index(&crate::pid(&a.id), 2).await.unwrap(), Some(failed));
+    assert_eq!(store.kb_index(&crate::pid(&a.id), 1).await.unwrap(), Some(ready), "one record per release");
+    assert_eq!(store.kb_index(&crate::pid(&a.id), 3).await.unwrap(), None);
+    assert_eq!(store.kb_index(&crate::pid(&b.id), 1).await.unwrap(), None, "scoped by project");
     assert_eq!(store.put_kb_index(&index(&b, 1, NOW)).await, Err(StoreError::NotFound), "b has no release 1");
 }
 
@@ -708,7 +715,7 @@ pub async fn kb_deleting_a_project_removes_its_knowledge_base(store: Arc<dyn Pri
     let kept = project(store.as_ref(), "kept", &owner).await;
     let users = table("public", "users", "People");
     for p in [&doomed, &kept] {
-        store.set_kb_settings(&p.id, &KbSettings { require_other_approver: true }).await.unwrap();
+        store.set_kb_settings(&crate::pid(&p.id), &KbSettings { require_other_approver: true }).await.unwrap();
         let d = draft(&format!("d-{}", p.name), p, DraftChange::Upsert(users.clone()), &owner.id, NOW);
         store.insert_drafts(std::slice::from_ref(&d)).await.unwrap();
         let r = release(p, 1, &owner.id, vec![ReleaseEntry::new(users.clone(), 1)]);
@@ -717,19 +724,26 @@ pub async fn kb_deleting_a_project_removes_its_knowledge_base(store: Arc<dyn Pri
         store.put_kb_index(&index(p, 1, NOW)).await.unwrap();
     }
 
-    store.delete_project(&doomed.id).await.expect("delete a project with a knowledge base");
-    assert_eq!(store.kb_settings(&doomed.id).await.unwrap(), KbSettings::default());
-    assert_eq!(store.draft(&doomed.id, "d-doomed").await.unwrap(), None);
-    assert_eq!(store.list_drafts(&doomed.id, &page(10)).await.unwrap(), vec![]);
-    assert_eq!(store.latest_release(&doomed.id).await.unwrap(), None);
-    assert_eq!(store.release(&doomed.id, 1).await.unwrap(), None);
-    assert_eq!(store.release_entries(&doomed.id, 1, &EntryFilter { limit: 10, ..Default::default() }).await.unwrap(), (vec![], 0));
-    assert_eq!(store.kb_import(&doomed.id, "i-doomed").await.unwrap(), None);
-    assert_eq!(store.kb_index(&doomed.id, 1).await.unwrap(), None);
+    store.delete_project(&crate::pid(&doomed.id)).await.expect("delete a project with a knowledge base");
+    assert_eq!(store.kb_settings(&crate::pid(&doomed.id)).await.unwrap(), KbSettings::default());
+    assert_eq!(store.draft(&crate::pid(&doomed.id), "d-doomed").await.unwrap(), None);
+    assert_eq!(store.list_drafts(&crate::pid(&doomed.id), &page(10)).await.unwrap(), vec![]);
+    assert_eq!(store.latest_release(&crate::pid(&doomed.id)).await.unwrap(), None);
+    assert_eq!(store.release(&crate::pid(&doomed.id), 1).await.unwrap(), None);
+    assert_eq!(
+        store.release_entries(&crate::pid(&doomed.id), 1, &EntryFilter { limit: 10, ..Default::default() }).await.unwrap(),
+        (vec![], 0)
+    );
+    assert_eq!(store.kb_import(&crate::pid(&doomed.id), "i-doomed").await.unwrap(), None);
+    assert_eq!(store.kb_index(&crate::pid(&doomed.id), 1).await.unwrap(), None);
 
-    assert_eq!(store.kb_settings(&kept.id).await.unwrap(), KbSettings { require_other_approver: true }, "other projects stay");
-    assert!(store.draft(&kept.id, "d-kept").await.unwrap().is_some());
-    assert_eq!(store.release(&kept.id, 1).await.unwrap().unwrap().entries, vec![ReleaseEntry::new(users, 1)], "shared content stays");
-    assert!(store.kb_import(&kept.id, "i-kept").await.unwrap().is_some());
-    assert!(store.kb_index(&kept.id, 1).await.unwrap().is_some());
+    assert_eq!(store.kb_settings(&crate::pid(&kept.id)).await.unwrap(), KbSettings { require_other_approver: true }, "other projects stay");
+    assert!(store.draft(&crate::pid(&kept.id), "d-kept").await.unwrap().is_some());
+    assert_eq!(
+        store.release(&crate::pid(&kept.id), 1).await.unwrap().unwrap().entries,
+        vec![ReleaseEntry::new(users, 1)],
+        "shared content stays"
+    );
+    assert!(store.kb_import(&crate::pid(&kept.id), "i-kept").await.unwrap().is_some());
+    assert!(store.kb_index(&crate::pid(&kept.id), 1).await.unwrap().is_some());
 }

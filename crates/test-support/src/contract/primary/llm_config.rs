@@ -51,8 +51,8 @@ pub async fn provider_keys_are_scoped_listed_updated_and_deleted(store: Arc<dyn 
     for k in [&global, &mine, &earlier, &no_key] {
         store.insert_provider_key(k).await.unwrap();
     }
-    assert_eq!(store.list_provider_keys(Some(&a.id)).await.unwrap(), vec![earlier.clone(), mine.clone()], "by name");
-    assert_eq!(store.list_provider_keys(Some(&b.id)).await.unwrap(), vec![no_key.clone()]);
+    assert_eq!(store.list_provider_keys(Some(&crate::pid(&a.id))).await.unwrap(), vec![earlier.clone(), mine.clone()], "by name");
+    assert_eq!(store.list_provider_keys(Some(&crate::pid(&b.id))).await.unwrap(), vec![no_key.clone()]);
     assert_eq!(store.list_provider_keys(None).await.unwrap(), vec![global.clone()], "global only");
     assert_eq!(store.provider_key("k-a2").await.unwrap(), Some(mine.clone()));
     assert_eq!(store.provider_key("missing").await.unwrap(), None);
@@ -81,10 +81,10 @@ pub async fn provider_keys_are_scoped_listed_updated_and_deleted(store: Arc<dyn 
 
     store.delete_provider_key("k-a1").await.unwrap();
     assert!(matches!(store.delete_provider_key("k-a1").await, Err(StoreError::NotFound)));
-    assert_eq!(store.list_provider_keys(Some(&a.id)).await.unwrap(), vec![mine.clone()]);
+    assert_eq!(store.list_provider_keys(Some(&crate::pid(&a.id))).await.unwrap(), vec![mine.clone()]);
 
     // A project's keys go with it; global ones stay.
-    store.delete_project(&a.id).await.unwrap();
+    store.delete_project(&crate::pid(&a.id)).await.unwrap();
     assert_eq!(store.provider_key("k-a2").await.unwrap(), None);
     assert_eq!(store.list_provider_keys(None).await.unwrap().len(), 2);
 }
@@ -149,24 +149,24 @@ pub async fn personas_are_created_listed_updated_and_deleted(store: Arc<dyn Prim
         Err(StoreError::NotFound)
     ));
 
-    assert_eq!(store.list_personas(&a.id).await.unwrap(), vec![ian.clone(), zoe.clone()], "by name, traits round-trip");
-    assert_eq!(store.persona(&a.id, "p1").await.unwrap(), Some(zoe.clone()));
-    assert_eq!(store.persona(&b.id, "p1").await.unwrap(), None, "another project's persona is not found");
+    assert_eq!(store.list_personas(&crate::pid(&a.id)).await.unwrap(), vec![ian.clone(), zoe.clone()], "by name, traits round-trip");
+    assert_eq!(store.persona(&crate::pid(&a.id), "p1").await.unwrap(), Some(zoe.clone()));
+    assert_eq!(store.persona(&crate::pid(&b.id), "p1").await.unwrap(), None, "another project's persona is not found");
 
     zoe.name = "Zoë".into();
     zoe.traits = vec![];
     zoe.updated_at_ms = NOW + 9;
     store.update_persona(&zoe).await.unwrap();
-    assert_eq!(store.persona(&a.id, "p1").await.unwrap(), Some(zoe.clone()));
+    assert_eq!(store.persona(&crate::pid(&a.id), "p1").await.unwrap(), Some(zoe.clone()));
     let moved = Persona { project_id: b.id.clone(), ..zoe.clone() };
     assert!(matches!(store.update_persona(&moved).await, Err(StoreError::NotFound)), "an update names its project");
     assert!(is_conflict(store.update_persona(&Persona { name: "Ian".into(), ..zoe.clone() }).await));
 
-    assert!(matches!(store.delete_persona(&b.id, "p1").await, Err(StoreError::NotFound)));
-    store.delete_persona(&a.id, "p1").await.unwrap();
-    assert_eq!(store.list_personas(&a.id).await.unwrap(), vec![ian]);
-    store.delete_project(&a.id).await.unwrap();
-    assert_eq!(store.persona(&a.id, "p2").await.unwrap(), None);
+    assert!(matches!(store.delete_persona(&crate::pid(&b.id), "p1").await, Err(StoreError::NotFound)));
+    store.delete_persona(&crate::pid(&a.id), "p1").await.unwrap();
+    assert_eq!(store.list_personas(&crate::pid(&a.id)).await.unwrap(), vec![ian]);
+    store.delete_project(&crate::pid(&a.id)).await.unwrap();
+    assert_eq!(store.persona(&crate::pid(&a.id), "p2").await.unwrap(), None);
 }
 
 fn conversation(id: &str, project: &Project, at: i64, creator: &User) -> Conversation {
@@ -207,17 +207,17 @@ pub async fn conversations_are_saved_listed_newest_first_and_deleted(store: Arc<
         Err(StoreError::NotFound)
     ));
 
-    let list = store.list_conversations(&a.id, 10).await.unwrap();
+    let list = store.list_conversations(&crate::pid(&a.id), 10).await.unwrap();
     let seen: Vec<_> = list.iter().map(|s| (s.id.as_str(), s.title.as_str(), s.model.as_str(), s.turns, s.created_at_ms)).collect();
     assert_eq!(seen, vec![("c2", "Chat c2", "gpt-4o-mini", 3, NOW + 10), ("c1", "Chat c1", "gpt-4o-mini", 2, NOW)]);
-    assert_eq!(store.list_conversations(&a.id, 1).await.unwrap().len(), 1, "limited");
-    assert_eq!(store.conversation(&a.id, "c2").await.unwrap(), Some(new.clone()), "every field round-trips");
-    assert_eq!(store.conversation(&b.id, "c2").await.unwrap(), None);
+    assert_eq!(store.list_conversations(&crate::pid(&a.id), 1).await.unwrap().len(), 1, "limited");
+    assert_eq!(store.conversation(&crate::pid(&a.id), "c2").await.unwrap(), Some(new.clone()), "every field round-trips");
+    assert_eq!(store.conversation(&crate::pid(&b.id), "c2").await.unwrap(), None);
 
-    assert!(matches!(store.delete_conversation(&b.id, "c1").await, Err(StoreError::NotFound)));
-    store.delete_conversation(&a.id, "c1").await.unwrap();
-    assert_eq!(store.list_conversations(&a.id, 10).await.unwrap().len(), 1);
-    store.delete_project(&a.id).await.unwrap();
-    assert_eq!(store.conversation(&a.id, "c2").await.unwrap(), None);
-    assert_eq!(store.list_conversations(&b.id, 10).await.unwrap().len(), 1);
+    assert!(matches!(store.delete_conversation(&crate::pid(&b.id), "c1").await, Err(StoreError::NotFound)));
+    store.delete_conversation(&crate::pid(&a.id), "c1").await.unwrap();
+    assert_eq!(store.list_conversations(&crate::pid(&a.id), 10).await.unwrap().len(), 1);
+    store.delete_project(&crate::pid(&a.id)).await.unwrap();
+    assert_eq!(store.conversation(&crate::pid(&a.id), "c2").await.unwrap(), None);
+    assert_eq!(store.list_conversations(&crate::pid(&b.id), 10).await.unwrap().len(), 1);
 }

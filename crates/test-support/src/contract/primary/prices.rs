@@ -84,20 +84,23 @@ pub async fn project_retention_is_set_read_and_listed(store: Arc<dyn PrimaryStor
         let new = NewProject { slug: ProjectSlug::parse(slug).unwrap(), name: slug.into(), description: String::new() };
         ids.push(store.create_project(new, &ada.id, NOW).await.unwrap().id);
     }
-    assert_eq!(store.project_retention(&ids[0]).await.unwrap(), None, "the server default until set");
-    store.set_project_retention(&ids[0], Some(7)).await.unwrap();
-    assert_eq!(store.project_retention(&ids[0]).await.unwrap(), Some(7));
+    assert_eq!(store.project_retention(&crate::pid(&ids[0])).await.unwrap(), None, "the server default until set");
+    store.set_project_retention(&crate::pid(&ids[0]), Some(7)).await.unwrap();
+    assert_eq!(store.project_retention(&crate::pid(&ids[0])).await.unwrap(), Some(7));
     let mut expected = vec![(ids[0].clone(), Some(7)), (ids[1].clone(), None)];
     expected.sort();
     assert_eq!(store.project_retentions().await.unwrap(), expected);
 
-    store.set_project_retention(&ids[0], None).await.unwrap();
-    assert_eq!(store.project_retention(&ids[0]).await.unwrap(), None, "back to the default");
-    assert!(matches!(store.set_project_retention(&ids[0], Some(0)).await, Err(StoreError::Invalid(_))), "a zero retention is refused");
-    assert!(matches!(store.project_retention("no-such-project").await, Err(StoreError::NotFound)));
-    assert!(matches!(store.set_project_retention("no-such-project", Some(3)).await, Err(StoreError::NotFound)));
+    store.set_project_retention(&crate::pid(&ids[0]), None).await.unwrap();
+    assert_eq!(store.project_retention(&crate::pid(&ids[0])).await.unwrap(), None, "back to the default");
+    assert!(
+        matches!(store.set_project_retention(&crate::pid(&ids[0]), Some(0)).await, Err(StoreError::Invalid(_))),
+        "a zero retention is refused"
+    );
+    assert!(matches!(store.project_retention(&crate::pid("no-such-project")).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.set_project_retention(&crate::pid("no-such-project"), Some(3)).await, Err(StoreError::NotFound)));
 
-    store.delete_project(&ids[1]).await.unwrap();
+    store.delete_project(&crate::pid(&ids[1])).await.unwrap();
     assert_eq!(store.project_retentions().await.unwrap(), vec![(ids[0].clone(), None)]);
 }
 

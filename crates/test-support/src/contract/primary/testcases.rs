@@ -136,10 +136,10 @@ pub async fn testcases_are_stored_and_edited_under_an_optimistic_version(store: 
 
     let original = case("c-1", &a, "Order status", &owner, NOW);
     store.insert_case(&original, Some(secrets)).await.unwrap();
-    assert_eq!(store.case(&a.id, "c-1").await.unwrap(), Some(original.clone()), "every field round-trips");
-    assert_eq!(store.case_secret_headers(&a.id, "c-1").await.unwrap().as_deref(), Some(secrets));
-    assert_eq!(store.case(&b.id, "c-1").await.unwrap(), None, "scoped by project");
-    assert_eq!(store.case_secret_headers(&b.id, "c-1").await.unwrap(), None);
+    assert_eq!(store.case(&crate::pid(&a.id), "c-1").await.unwrap(), Some(original.clone()), "every field round-trips");
+    assert_eq!(store.case_secret_headers(&crate::pid(&a.id), "c-1").await.unwrap().as_deref(), Some(secrets));
+    assert_eq!(store.case(&crate::pid(&b.id), "c-1").await.unwrap(), None, "scoped by project");
+    assert_eq!(store.case_secret_headers(&crate::pid(&b.id), "c-1").await.unwrap(), None);
     assert!(is_conflict(store.insert_case(&original, None).await), "same id");
     let ghost = Project { id: "no-such-project".into(), ..a.clone() };
     assert_eq!(store.insert_case(&case("c-x", &ghost, "X", &owner, NOW), None).await, Err(StoreError::NotFound));
@@ -159,36 +159,36 @@ pub async fn testcases_are_stored_and_edited_under_an_optimistic_version(store: 
     edited.version = 2;
     edited.updated_at_ms = NOW + 10;
     store.update_case(&edited, 1, None).await.unwrap();
-    assert_eq!(store.case(&a.id, "c-1").await.unwrap(), Some(edited.clone()));
-    assert_eq!(store.case_secret_headers(&a.id, "c-1").await.unwrap().as_deref(), Some(secrets), "None keeps the secrets");
+    assert_eq!(store.case(&crate::pid(&a.id), "c-1").await.unwrap(), Some(edited.clone()));
+    assert_eq!(store.case_secret_headers(&crate::pid(&a.id), "c-1").await.unwrap().as_deref(), Some(secrets), "None keeps the secrets");
 
     // A second editor who loaded version 1 loses, and nothing of theirs is written.
     let mut stale = original.clone();
     stale.name = "Stale edit".into();
     stale.version = 2;
     assert!(is_conflict(store.update_case(&stale, 1, Some(Some(b"other"))).await));
-    assert_eq!(store.case(&a.id, "c-1").await.unwrap(), Some(edited.clone()));
-    assert_eq!(store.case_secret_headers(&a.id, "c-1").await.unwrap().as_deref(), Some(secrets));
+    assert_eq!(store.case(&crate::pid(&a.id), "c-1").await.unwrap(), Some(edited.clone()));
+    assert_eq!(store.case_secret_headers(&crate::pid(&a.id), "c-1").await.unwrap().as_deref(), Some(secrets));
 
     // Replacing, then removing the secrets.
     let mut again = edited.clone();
     again.version = 3;
     store.update_case(&again, 2, Some(Some(&[7, 0, 200]))).await.unwrap();
-    assert_eq!(store.case_secret_headers(&a.id, "c-1").await.unwrap(), Some(vec![7, 0, 200]));
+    assert_eq!(store.case_secret_headers(&crate::pid(&a.id), "c-1").await.unwrap(), Some(vec![7, 0, 200]));
     again.version = 4;
     store.update_case(&again, 3, Some(None)).await.unwrap();
-    assert_eq!(store.case_secret_headers(&a.id, "c-1").await.unwrap(), None);
-    assert_eq!(store.case(&a.id, "c-1").await.unwrap().unwrap().version, 4);
+    assert_eq!(store.case_secret_headers(&crate::pid(&a.id), "c-1").await.unwrap(), None);
+    assert_eq!(store.case(&crate::pid(&a.id), "c-1").await.unwrap().unwrap().version, 4);
 
     let elsewhere = TestCase { project_id: b.id.clone(), version: 5, ..again.clone() };
     assert_eq!(store.update_case(&elsewhere, 4, None).await, Err(StoreError::NotFound), "not in that project");
     let missing = TestCase { id: "nope".into(), ..again.clone() };
     assert_eq!(store.update_case(&missing, 4, None).await, Err(StoreError::NotFound));
 
-    assert_eq!(store.delete_case(&b.id, "c-1").await, Err(StoreError::NotFound), "not in that project");
-    store.delete_case(&a.id, "c-1").await.unwrap();
-    assert_eq!(store.case(&a.id, "c-1").await.unwrap(), None);
-    assert_eq!(store.delete_case(&a.id, "c-1").await, Err(StoreError::NotFound));
+    assert_eq!(store.delete_case(&crate::pid(&b.id), "c-1").await, Err(StoreError::NotFound), "not in that project");
+    store.delete_case(&crate::pid(&a.id), "c-1").await.unwrap();
+    assert_eq!(store.case(&crate::pid(&a.id), "c-1").await.unwrap(), None);
+    assert_eq!(store.delete_case(&crate::pid(&a.id), "c-1").await, Err(StoreError::NotFound));
 }
 
 pub async fn testcases_are_filtered_paged_and_scoped_by_project(store: Arc<dyn PrimaryStore>) {
@@ -210,14 +210,14 @@ pub async fn testcases_are_filtered_paged_and_scoped_by_project(store: Arc<dyn P
     }
     store.insert_case(&case("c-4", &b, "Refund window", &owner, NOW + 3), None).await.unwrap();
 
-    let all = store.list_cases(&a.id, &page(50)).await.unwrap();
+    let all = store.list_cases(&crate::pid(&a.id), &page(50)).await.unwrap();
     assert_eq!(names(&all), ["50% discount REFUND", "Greeting", "Refund window"], "newest update first, project a only");
     assert_eq!(all[2], refund);
 
     let list = |filter: CaseFilter| {
         let store = store.clone();
         let project_id = a.id.clone();
-        async move { store.list_cases(&project_id, &filter).await.unwrap().into_iter().map(|c| c.id).collect::<Vec<_>>() }
+        async move { store.list_cases(&crate::pid(&project_id), &filter).await.unwrap().into_iter().map(|c| c.id).collect::<Vec<_>>() }
     };
     assert_eq!(list(CaseFilter { status: Some(CaseStatus::Approved), ..page(50) }).await, ["c-3", "c-2"]);
     assert_eq!(list(CaseFilter { status: Some(CaseStatus::Review), ..page(50) }).await, Vec::<String>::new());
@@ -254,27 +254,33 @@ pub async fn testcases_status_changes_are_compare_and_set(store: Arc<dyn Primary
     let c = case("c-1", &a, "Order status", &owner, NOW);
     store.insert_case(&c, None).await.unwrap();
 
-    store.set_case_status(&a.id, "c-1", CaseStatus::Draft, CaseStatus::Review, NOW + 1).await.unwrap();
+    store.set_case_status(&crate::pid(&a.id), "c-1", CaseStatus::Draft, CaseStatus::Review, NOW + 1).await.unwrap();
     // Two reviewers decide at once: the second one finds it no longer in review.
-    store.set_case_status(&a.id, "c-1", CaseStatus::Review, CaseStatus::Approved, NOW + 2).await.unwrap();
-    assert!(is_conflict(store.set_case_status(&a.id, "c-1", CaseStatus::Review, CaseStatus::Rejected, NOW + 3).await));
-    let got = store.case(&a.id, "c-1").await.unwrap().unwrap();
+    store.set_case_status(&crate::pid(&a.id), "c-1", CaseStatus::Review, CaseStatus::Approved, NOW + 2).await.unwrap();
+    assert!(is_conflict(store.set_case_status(&crate::pid(&a.id), "c-1", CaseStatus::Review, CaseStatus::Rejected, NOW + 3).await));
+    let got = store.case(&crate::pid(&a.id), "c-1").await.unwrap().unwrap();
     assert_eq!((got.status, got.version, got.updated_at_ms), (CaseStatus::Approved, 1, NOW + 2), "a status change is not an edit");
     assert_eq!(TestCase { status: CaseStatus::Approved, updated_at_ms: NOW + 2, ..c.clone() }, got, "nothing else changed");
 
-    let approved = store.list_cases(&a.id, &CaseFilter { status: Some(CaseStatus::Approved), ..page(10) }).await.unwrap();
+    let approved = store.list_cases(&crate::pid(&a.id), &CaseFilter { status: Some(CaseStatus::Approved), ..page(10) }).await.unwrap();
     assert_eq!(approved.len(), 1, "the status column is what filters");
 
-    assert_eq!(store.set_case_status(&b.id, "c-1", CaseStatus::Approved, CaseStatus::Draft, NOW).await, Err(StoreError::NotFound));
-    assert_eq!(store.set_case_status(&a.id, "nope", CaseStatus::Approved, CaseStatus::Draft, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(
+        store.set_case_status(&crate::pid(&b.id), "c-1", CaseStatus::Approved, CaseStatus::Draft, NOW).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.set_case_status(&crate::pid(&a.id), "nope", CaseStatus::Approved, CaseStatus::Draft, NOW).await,
+        Err(StoreError::NotFound)
+    );
 
     // An edit of the approved case sends it back to draft (the service decides; the store writes).
     let mut edited = got.clone();
     edited.status = CaseStatus::Draft;
     edited.version = 2;
     store.update_case(&edited, 1, None).await.unwrap();
-    assert!(is_conflict(store.set_case_status(&a.id, "c-1", CaseStatus::Approved, CaseStatus::Draft, NOW + 4).await));
-    assert_eq!(store.case(&a.id, "c-1").await.unwrap().unwrap().status, CaseStatus::Draft);
+    assert!(is_conflict(store.set_case_status(&crate::pid(&a.id), "c-1", CaseStatus::Approved, CaseStatus::Draft, NOW + 4).await));
+    assert_eq!(store.case(&crate::pid(&a.id), "c-1").await.unwrap().unwrap().status, CaseStatus::Draft);
 }
 
 pub async fn testcases_comments_are_listed_oldest_first_with_author_email(store: Arc<dyn PrimaryStore>) {
@@ -303,13 +309,13 @@ pub async fn testcases_comments_are_listed_oldest_first_with_author_email(store:
     let elsewhere = CaseComment { project_id: b.id.clone(), ..comment("m-6", "c-1", None, "x", NOW) };
     assert_eq!(store.add_comment(&elsewhere).await, Err(StoreError::NotFound), "a case of another project");
 
-    let listed = store.list_comments(&a.id, "c-1").await.unwrap();
+    let listed = store.list_comments(&crate::pid(&a.id), "c-1").await.unwrap();
     assert_eq!(listed.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m-1", "m-2", "m-3"], "oldest first");
     let expected = comment("m-1", "c-1", Some(&reviewer), "Threshold 0.9 is too strict — lower it?", NOW + 10);
     assert_eq!(listed[0], CaseComment { author_email: Some("reviewer@example.com".into()), ..expected }, "the e-mail is the author's");
     assert_eq!(listed[1].author_email.as_deref(), Some("owner@example.com"));
     assert_eq!((listed[2].author_id.as_deref(), listed[2].author_email.as_deref()), (None, None));
-    assert_eq!(store.list_comments(&b.id, "c-1").await.unwrap(), vec![], "scoped by project");
+    assert_eq!(store.list_comments(&crate::pid(&b.id), "c-1").await.unwrap(), vec![], "scoped by project");
 }
 
 pub async fn testcases_suites_keep_their_cases_in_order(store: Arc<dyn PrimaryStore>) {
@@ -333,14 +339,14 @@ pub async fn testcases_suites_keep_their_cases_in_order(store: Arc<dyn PrimarySt
     let nightly = suite("s-1", "Nightly", &["c-3", "c-1", "c-2"]);
     store.insert_suite(&nightly).await.unwrap();
     store.insert_suite(&suite("s-2", "Empty", &[])).await.unwrap();
-    assert_eq!(store.suite(&a.id, "s-1").await.unwrap(), Some(nightly.clone()), "cases in the given order");
-    assert_eq!(store.suite(&b.id, "s-1").await.unwrap(), None, "scoped by project");
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-1").await.unwrap(), Some(nightly.clone()), "cases in the given order");
+    assert_eq!(store.suite(&crate::pid(&b.id), "s-1").await.unwrap(), None, "scoped by project");
 
     assert!(is_conflict(store.insert_suite(&suite("s-3", "Nightly", &[])).await), "one name per project");
     assert!(is_conflict(store.insert_suite(&suite("s-3", "Twice", &["c-1", "c-1"])).await), "a case once");
     assert_eq!(store.insert_suite(&suite("s-3", "Foreign", &["c-b"])).await, Err(StoreError::NotFound), "a case of another project");
     assert_eq!(store.insert_suite(&suite("s-3", "Missing", &["nope"])).await, Err(StoreError::NotFound));
-    assert_eq!(store.suite(&a.id, "s-3").await.unwrap(), None, "nothing half-written");
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-3").await.unwrap(), None, "nothing half-written");
 
     let mut reordered = nightly.clone();
     reordered.name = "Nightly (fast)".into();
@@ -348,27 +354,27 @@ pub async fn testcases_suites_keep_their_cases_in_order(store: Arc<dyn PrimarySt
     reordered.case_ids = vec!["c-2".into(), "c-3".into()];
     reordered.updated_at_ms = NOW + 5;
     store.update_suite(&reordered).await.unwrap();
-    assert_eq!(store.suite(&a.id, "s-1").await.unwrap(), Some(reordered.clone()));
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-1").await.unwrap(), Some(reordered.clone()));
 
     let mut bad = reordered.clone();
     bad.case_ids = vec!["c-1".into(), "c-b".into()];
     bad.name = "Broken".into();
     assert_eq!(store.update_suite(&bad).await, Err(StoreError::NotFound));
-    assert_eq!(store.suite(&a.id, "s-1").await.unwrap(), Some(reordered.clone()), "a failed update changes nothing");
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-1").await.unwrap(), Some(reordered.clone()), "a failed update changes nothing");
     assert_eq!(store.update_suite(&Suite { project_id: b.id.clone(), ..reordered.clone() }).await, Err(StoreError::NotFound));
 
-    let listed = store.list_suites(&a.id).await.unwrap();
+    let listed = store.list_suites(&crate::pid(&a.id)).await.unwrap();
     assert_eq!(listed, vec![suite("s-2", "Empty", &[]), reordered.clone()], "by name, each with its cases");
-    assert_eq!(store.list_suites(&b.id).await.unwrap(), vec![]);
+    assert_eq!(store.list_suites(&crate::pid(&b.id)).await.unwrap(), vec![]);
 
     // Deleting a case takes it out of its suites.
-    store.delete_case(&a.id, "c-3").await.unwrap();
-    assert_eq!(store.suite(&a.id, "s-1").await.unwrap().unwrap().case_ids, ["c-2"]);
+    store.delete_case(&crate::pid(&a.id), "c-3").await.unwrap();
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-1").await.unwrap().unwrap().case_ids, ["c-2"]);
 
-    assert_eq!(store.delete_suite(&b.id, "s-1").await, Err(StoreError::NotFound));
-    store.delete_suite(&a.id, "s-1").await.unwrap();
-    assert_eq!(store.suite(&a.id, "s-1").await.unwrap(), None);
-    assert!(store.case(&a.id, "c-2").await.unwrap().is_some(), "cases outlive their suites");
+    assert_eq!(store.delete_suite(&crate::pid(&b.id), "s-1").await, Err(StoreError::NotFound));
+    store.delete_suite(&crate::pid(&a.id), "s-1").await.unwrap();
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-1").await.unwrap(), None);
+    assert!(store.case(&crate::pid(&a.id), "c-2").await.unwrap().is_some(), "cases outlive their suites");
 }
 
 pub async fn testcases_runs_are_compare_and_set_and_listed_newest_first(store: Arc<dyn PrimaryStore>) {
@@ -380,8 +386,8 @@ pub async fn testcases_runs_are_compare_and_set_and_listed_newest_first(store: A
 
     let first = run("r-1", &c, None, NOW + 1);
     store.insert_run(&first).await.unwrap();
-    assert_eq!(store.run(&a.id, "r-1").await.unwrap(), Some(first.clone()));
-    assert_eq!(store.run(&b.id, "r-1").await.unwrap(), None, "scoped by project");
+    assert_eq!(store.run(&crate::pid(&a.id), "r-1").await.unwrap(), Some(first.clone()));
+    assert_eq!(store.run(&crate::pid(&b.id), "r-1").await.unwrap(), None, "scoped by project");
     assert!(is_conflict(store.insert_run(&first).await));
     assert_eq!(store.insert_run(&TestRun { case_id: "nope".into(), ..run("r-x", &c, None, NOW) }).await, Err(StoreError::NotFound));
     assert_eq!(store.insert_run(&run("r-x", &c, Some("no-such-suite-run"), NOW)).await, Err(StoreError::NotFound));
@@ -402,7 +408,7 @@ pub async fn testcases_runs_are_compare_and_set_and_listed_newest_first(store: A
     done.status = done.settled_status();
     done.finished_at_ms = Some(NOW + 4);
     store.update_run(&done, RunStatus::Running).await.unwrap();
-    assert_eq!(store.run(&a.id, "r-1").await.unwrap(), Some(done.clone()), "steps, observations and verdicts round-trip");
+    assert_eq!(store.run(&crate::pid(&a.id), "r-1").await.unwrap(), Some(done.clone()), "steps, observations and verdicts round-trip");
     assert_eq!(done.status, RunStatus::Failed);
 
     // A person overrides the failing step: the run passes now.
@@ -415,7 +421,7 @@ pub async fn testcases_runs_are_compare_and_set_and_listed_newest_first(store: A
     });
     overridden.status = overridden.settled_status();
     store.update_run(&overridden, RunStatus::Failed).await.unwrap();
-    let got = store.run(&a.id, "r-1").await.unwrap().unwrap();
+    let got = store.run(&crate::pid(&a.id), "r-1").await.unwrap().unwrap();
     assert_eq!(got, overridden);
     assert!(got.passed());
 
@@ -427,10 +433,10 @@ pub async fn testcases_runs_are_compare_and_set_and_listed_newest_first(store: A
     let third = run("r-3", &c, None, NOW + 20);
     store.insert_run(&third).await.unwrap();
     store.insert_run(&second).await.unwrap();
-    let history = store.list_runs_of_case(&a.id, "c-1", 10).await.unwrap();
+    let history = store.list_runs_of_case(&crate::pid(&a.id), "c-1", 10).await.unwrap();
     assert_eq!(history.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["r-3", "r-2", "r-1"], "newest first");
-    assert_eq!(store.list_runs_of_case(&a.id, "c-1", 2).await.unwrap().len(), 2);
-    assert_eq!(store.list_runs_of_case(&b.id, "c-1", 10).await.unwrap(), vec![]);
+    assert_eq!(store.list_runs_of_case(&crate::pid(&a.id), "c-1", 2).await.unwrap().len(), 2);
+    assert_eq!(store.list_runs_of_case(&crate::pid(&b.id), "c-1", 10).await.unwrap(), vec![]);
     assert!(history[0].is_outdated(2), "a run of version 1 is outdated once the case is at version 2");
 }
 
@@ -469,8 +475,8 @@ pub async fn testcases_suite_run_counts_come_from_the_runs(store: Arc<dyn Primar
     let sr = suite_run("sr-1", NOW + 1);
     store.insert_suite_run(&older).await.unwrap();
     store.insert_suite_run(&sr).await.unwrap();
-    assert_eq!(store.suite_run(&a.id, "sr-1").await.unwrap(), Some(sr.clone()));
-    assert_eq!(store.suite_run(&b.id, "sr-1").await.unwrap(), None);
+    assert_eq!(store.suite_run(&crate::pid(&a.id), "sr-1").await.unwrap(), Some(sr.clone()));
+    assert_eq!(store.suite_run(&crate::pid(&b.id), "sr-1").await.unwrap(), None);
     assert!(is_conflict(store.insert_suite_run(&sr).await));
     assert_eq!(store.insert_suite_run(&SuiteRun { suite_id: "nope".into(), ..suite_run("sr-x", NOW) }).await, Err(StoreError::NotFound));
 
@@ -480,7 +486,7 @@ pub async fn testcases_suite_run_counts_come_from_the_runs(store: Arc<dyn Primar
     }
     store.insert_run(&run("r-alone", &cases[0], None, NOW + 2)).await.unwrap();
     store.insert_run(&run("r-older", &cases[0], Some("sr-0"), NOW + 2)).await.unwrap();
-    assert_eq!(store.suite_run_counts(&a.id, "sr-1").await.unwrap(), SuiteRunCounts { pending: 5, ..Default::default() });
+    assert_eq!(store.suite_run_counts(&crate::pid(&a.id), "sr-1").await.unwrap(), SuiteRunCounts { pending: 5, ..Default::default() });
 
     let passed = finish(store.as_ref(), &runs[0], vec![step(0, true), step(1, true)], NOW + 3).await;
     finish(store.as_ref(), &runs[1], vec![step(0, true), step(1, false)], NOW + 3).await;
@@ -491,7 +497,7 @@ pub async fn testcases_suite_run_counts_come_from_the_runs(store: Arc<dyn Primar
     // The job that finished run 0 is retried after a crash: its final write is refused, so the
     // run is counted once.
     assert!(is_conflict(store.update_run(&passed, RunStatus::Running).await));
-    let counts = store.suite_run_counts(&a.id, "sr-1").await.unwrap();
+    let counts = store.suite_run_counts(&crate::pid(&a.id), "sr-1").await.unwrap();
     assert_eq!(counts, SuiteRunCounts { pending: 2, running: 1, passed: 1, failed: 1, cancelled: 0 });
     assert_eq!(counts.total(), 5);
 
@@ -501,27 +507,27 @@ pub async fn testcases_suite_run_counts_come_from_the_runs(store: Arc<dyn Primar
     overridden.status = overridden.settled_status();
     store.update_run(&overridden, RunStatus::Success).await.unwrap();
     assert_eq!(
-        store.suite_run_counts(&a.id, "sr-1").await.unwrap(),
+        store.suite_run_counts(&crate::pid(&a.id), "sr-1").await.unwrap(),
         SuiteRunCounts { pending: 2, running: 1, passed: 0, failed: 2, cancelled: 0 }
     );
 
     // Cancel: the two pending runs at once; the running one is its worker's to stop.
-    assert_eq!(store.cancel_pending_runs(&b.id, "sr-1", NOW + 6).await.unwrap(), 0, "scoped by project");
-    assert_eq!(store.cancel_pending_runs(&a.id, "sr-1", NOW + 6).await.unwrap(), 2);
-    assert_eq!(store.cancel_pending_runs(&a.id, "sr-1", NOW + 7).await.unwrap(), 0);
-    let cancelled = store.run(&a.id, "r-3").await.unwrap().unwrap();
+    assert_eq!(store.cancel_pending_runs(&crate::pid(&b.id), "sr-1", NOW + 6).await.unwrap(), 0, "scoped by project");
+    assert_eq!(store.cancel_pending_runs(&crate::pid(&a.id), "sr-1", NOW + 6).await.unwrap(), 2);
+    assert_eq!(store.cancel_pending_runs(&crate::pid(&a.id), "sr-1", NOW + 7).await.unwrap(), 0);
+    let cancelled = store.run(&crate::pid(&a.id), "r-3").await.unwrap().unwrap();
     assert_eq!((cancelled.status, cancelled.finished_at_ms), (RunStatus::Cancelled, Some(NOW + 6)));
     assert!(is_conflict(store.update_run(&TestRun { status: RunStatus::Running, ..runs[3].clone() }, RunStatus::Pending).await));
-    let counts = store.suite_run_counts(&a.id, "sr-1").await.unwrap();
+    let counts = store.suite_run_counts(&crate::pid(&a.id), "sr-1").await.unwrap();
     assert_eq!(counts, SuiteRunCounts { pending: 0, running: 1, passed: 0, failed: 2, cancelled: 2 });
     assert!(!counts.is_done());
-    assert_eq!(store.run(&a.id, "r-older").await.unwrap().unwrap().status, RunStatus::Pending, "other suite runs untouched");
-    assert_eq!(store.suite_run_counts(&a.id, "sr-0").await.unwrap().pending, 1);
-    assert_eq!(store.suite_run_counts(&b.id, "sr-1").await.unwrap(), SuiteRunCounts::default());
+    assert_eq!(store.run(&crate::pid(&a.id), "r-older").await.unwrap().unwrap().status, RunStatus::Pending, "other suite runs untouched");
+    assert_eq!(store.suite_run_counts(&crate::pid(&a.id), "sr-0").await.unwrap().pending, 1);
+    assert_eq!(store.suite_run_counts(&crate::pid(&b.id), "sr-1").await.unwrap(), SuiteRunCounts::default());
 
-    let in_order = store.runs_of_suite_run(&a.id, "sr-1").await.unwrap();
+    let in_order = store.runs_of_suite_run(&crate::pid(&a.id), "sr-1").await.unwrap();
     assert_eq!(in_order.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["r-0", "r-1", "r-2", "r-3", "r-4"]);
-    assert_eq!(store.runs_of_suite_run(&b.id, "sr-1").await.unwrap(), vec![]);
+    assert_eq!(store.runs_of_suite_run(&crate::pid(&b.id), "sr-1").await.unwrap(), vec![]);
 
     // The suite run itself finishes once, compare-and-set.
     let mut finished = sr.clone();
@@ -529,13 +535,13 @@ pub async fn testcases_suite_run_counts_come_from_the_runs(store: Arc<dyn Primar
     finished.finished_at_ms = Some(NOW + 8);
     store.update_suite_run(&finished, RunStatus::Running).await.unwrap();
     assert!(is_conflict(store.update_suite_run(&SuiteRun { status: RunStatus::Failed, ..finished.clone() }, RunStatus::Running).await));
-    assert_eq!(store.suite_run(&a.id, "sr-1").await.unwrap(), Some(finished.clone()));
+    assert_eq!(store.suite_run(&crate::pid(&a.id), "sr-1").await.unwrap(), Some(finished.clone()));
     assert_eq!(store.update_suite_run(&suite_run("nope", NOW), RunStatus::Running).await, Err(StoreError::NotFound));
 
-    let listed = store.list_suite_runs(&a.id, "s-1", 10).await.unwrap();
+    let listed = store.list_suite_runs(&crate::pid(&a.id), "s-1", 10).await.unwrap();
     assert_eq!(listed, vec![finished, older], "newest first");
-    assert_eq!(store.list_suite_runs(&a.id, "s-1", 1).await.unwrap().len(), 1);
-    assert_eq!(store.list_suite_runs(&b.id, "s-1", 10).await.unwrap(), vec![]);
+    assert_eq!(store.list_suite_runs(&crate::pid(&a.id), "s-1", 1).await.unwrap().len(), 1);
+    assert_eq!(store.list_suite_runs(&crate::pid(&b.id), "s-1", 10).await.unwrap(), vec![]);
 }
 
 pub async fn testcases_deleting_a_case_removes_its_comments_and_runs(store: Arc<dyn PrimaryStore>) {
@@ -571,18 +577,18 @@ pub async fn testcases_deleting_a_case_removes_its_comments_and_runs(store: Arc<
     store.insert_run(&run("r-1", &doomed, None, NOW)).await.unwrap();
     store.insert_run(&run("r-2", &kept, None, NOW)).await.unwrap();
 
-    store.delete_case(&a.id, "c-1").await.unwrap();
-    assert_eq!(store.list_comments(&a.id, "c-1").await.unwrap(), vec![]);
-    assert_eq!(store.run(&a.id, "r-1").await.unwrap(), None);
-    assert_eq!(store.list_runs_of_case(&a.id, "c-1", 10).await.unwrap(), vec![]);
-    assert_eq!(store.case_secret_headers(&a.id, "c-1").await.unwrap(), None);
-    assert_eq!(store.suite(&a.id, "s-1").await.unwrap().unwrap().case_ids, ["c-2"]);
-    assert_eq!(store.list_comments(&a.id, "c-2").await.unwrap().len(), 1, "other cases keep theirs");
-    assert!(store.run(&a.id, "r-2").await.unwrap().is_some());
+    store.delete_case(&crate::pid(&a.id), "c-1").await.unwrap();
+    assert_eq!(store.list_comments(&crate::pid(&a.id), "c-1").await.unwrap(), vec![]);
+    assert_eq!(store.run(&crate::pid(&a.id), "r-1").await.unwrap(), None);
+    assert_eq!(store.list_runs_of_case(&crate::pid(&a.id), "c-1", 10).await.unwrap(), vec![]);
+    assert_eq!(store.case_secret_headers(&crate::pid(&a.id), "c-1").await.unwrap(), None);
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-1").await.unwrap().unwrap().case_ids, ["c-2"]);
+    assert_eq!(store.list_comments(&crate::pid(&a.id), "c-2").await.unwrap().len(), 1, "other cases keep theirs");
+    assert!(store.run(&crate::pid(&a.id), "r-2").await.unwrap().is_some());
 
     // A case id can be used again after deletion (nothing of the old case is left to clash).
     store.insert_case(&doomed, None).await.unwrap();
-    assert_eq!(store.list_comments(&a.id, "c-1").await.unwrap(), vec![]);
+    assert_eq!(store.list_comments(&crate::pid(&a.id), "c-1").await.unwrap(), vec![]);
 
     // Deleting the project takes everything with it, suite runs and their runs included.
     let sr = SuiteRun {
@@ -598,10 +604,10 @@ pub async fn testcases_deleting_a_case_removes_its_comments_and_runs(store: Arc<
     };
     store.insert_suite_run(&sr).await.unwrap();
     store.insert_run(&run("r-3", &kept, Some("sr-1"), NOW)).await.unwrap();
-    store.delete_project(&a.id).await.unwrap();
-    assert_eq!(store.case(&a.id, "c-2").await.unwrap(), None);
-    assert_eq!(store.suite(&a.id, "s-1").await.unwrap(), None);
-    assert_eq!(store.suite_run(&a.id, "sr-1").await.unwrap(), None);
-    assert_eq!(store.run(&a.id, "r-3").await.unwrap(), None);
-    assert_eq!(store.list_comments(&a.id, "c-2").await.unwrap(), vec![]);
+    store.delete_project(&crate::pid(&a.id)).await.unwrap();
+    assert_eq!(store.case(&crate::pid(&a.id), "c-2").await.unwrap(), None);
+    assert_eq!(store.suite(&crate::pid(&a.id), "s-1").await.unwrap(), None);
+    assert_eq!(store.suite_run(&crate::pid(&a.id), "sr-1").await.unwrap(), None);
+    assert_eq!(store.run(&crate::pid(&a.id), "r-3").await.unwrap(), None);
+    assert_eq!(store.list_comments(&crate::pid(&a.id), "c-2").await.unwrap(), vec![]);
 }

@@ -324,7 +324,7 @@ impl Server {
                 .register(services::datasets::ANALYSE_JOB, Arc::new(crate::worker::datasets::AnalyseUpload(stores.clone())))
                 .register(services::datasets::IMPORT_JOB, Arc::new(crate::worker::datasets::ImportUpload(stores.clone())))
                 .register(services::kb::imports::PARSE_JOB, Arc::new(crate::worker::kb::ParseImport(stores.clone())))
-                .register(services::kb::search::INDEX_JOB, Arc::new(crate::worker::kb::BuildIndex(stores.clone())))
+                .register(services::kb::search::INDEX_JOB, Arc::new(crate::worker::kb::BuildIndex(services.clone())))
                 .register(
                     services::test_runs::EXECUTE_JOB,
                     Arc::new(crate::worker::test_runs::ExecuteRun::new(&services, services::test_runs::RunnerConfig::default())),

@@ -250,7 +250,8 @@ const FORMS: &[Row] = &[
     // The knowledge base (see `seed_kb`): deleting an absent entry is refused; the seeded draft is
     // withdrawn (editing at a wrong version, submitting, withdrawing, rejecting and publishing it
     // are refused after the access check); release 1 is the latest (no rollback to it); the seeded
-    // import failed (nothing to apply). The review rule is saved as it is (off).
+    // import failed (nothing to apply). The review rule is saved as it is (off), and so is vector
+    // search (no embedding key).
     ("/projects/{slug}/kb/drafts", Rule::Member(ProjectRole::Editor), &[("change", "delete"), ("kind", "table"), ("key", "public.absent")]),
     ("/projects/{slug}/kb/drafts/{id}", Rule::Member(ProjectRole::Editor), &[("version", "999"), ("entry", KB_ENTRY_JSON)]),
     ("/projects/{slug}/kb/drafts/{id}/submit", Rule::Member(ProjectRole::Editor), &[]),
@@ -259,6 +260,7 @@ const FORMS: &[Row] = &[
     ("/projects/{slug}/kb/publish", Rule::Member(ProjectRole::Owner), &[("draft", SEEDED), ("summary", "")]),
     ("/projects/{slug}/kb/releases/{number}/rollback", Rule::Member(ProjectRole::Owner), &[]),
     ("/projects/{slug}/kb/settings", Rule::Member(ProjectRole::Owner), &[]),
+    ("/projects/{slug}/kb/embeddings", Rule::Member(ProjectRole::Owner), &[("key_id", "")]),
     ("/projects/{slug}/kb/imports/{id}/apply", Rule::Member(ProjectRole::Editor), &[("choose", "table|public.nobody")]),
     // Not multipart: editors get "the upload could not be read" after the access check.
     ("/projects/{slug}/kb/imports/upload", Rule::Member(ProjectRole::Editor), &[("format", "openapi")]),

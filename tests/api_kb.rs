@@ -477,3 +477,71 @@ async fn the_playground_and_test_generation_are_grounded_on_the_active_release()
     assert!(html.contains("POST /orders/{id}/refund"));
     w.app.shutdown().await;
 }
+
+/// Vector search: once an owner names an embedding key and model, the active release is
+/// re-indexed with embeddings (through the fake vendor's real OpenAI embeddings endpoint) and
+/// searches rank hybrid, finding a misspelt question words alone miss. A model the vendor
+/// refuses leaves a lexical index that says why; turning it off goes back to words only.
+#[tokio::test]
+async fn an_embedding_key_gives_the_index_a_vector_side_and_search_ranks_hybrid() {
+    let w = world().await;
+    let spec = upload(&w, "openapi", "shop.yaml", SPEC.as_bytes().to_vec()).await;
+    assert_eq!(apply_and_publish(&w, &spec).await, 1);
+    index_ready(&w, 1).await;
+    let misspelt = json!({"query": "refnd an ordr", "k": 3});
+    let (status, lexical) = search(&w, misspelt.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(lexical["ranking"], "lexical");
+    assert_eq!(lexical["hits"].as_array().unwrap().len(), 0, "words alone miss a misspelt question: {lexical}");
+
+    let fake = fake_llm::FakeLlm::start(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let base_url = fake.openai_base_url();
+    let form = [
+        ("name", "Embedder"),
+        ("vendor", "openai"),
+        ("base_url", base_url.as_str()),
+        ("api_key", "sk-good-key-123"),
+        ("default_model", "gpt-4o-mini"),
+    ];
+    let res = w.owner.post(w.app.url(&format!("/projects/{SLUG}/providers"))).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let project = w.app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
+    let pid = test_support::pid(&project.id);
+    let key_id = w.app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap().remove(0).id;
+    let set = |key: &str, model: &str, who: &Client| {
+        let url = w.app.url(&format!("/projects/{SLUG}/kb/embeddings"));
+        who.post(url).form(&[("key_id", key.to_owned()), ("model", model.to_owned())]).send()
+    };
+
+    // Editors may not change it; the owner may.
+    assert_eq!(set(&key_id, "text-embedding-3-small", &w.editor).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(w.app.stores.primary.kb_settings(&pid).await.unwrap().embedding_key_id, None, "an editor changed nothing");
+    assert_eq!(set(&key_id, "text-embedding-3-small", &w.owner).await.unwrap().status(), StatusCode::SEE_OTHER);
+    index_ready(&w, 1).await;
+    let record = w.app.stores.primary.kb_index(&pid, 1).await.unwrap().unwrap();
+    assert_eq!((record.vector_model.as_deref(), record.dimensions), (Some("text-embedding-3-small"), Some(256)), "{record:?}");
+    let (_, hybrid) = search(&w, misspelt.clone()).await;
+    assert_eq!(hybrid["ranking"], "hybrid");
+    assert_eq!(hybrid["hits"][0]["key"]["name"], "POST /orders/{id}/refund", "{hybrid}");
+    let page = w.owner.get(w.app.url(&format!("/projects/{SLUG}/kb/search?q=refnd+an+ordr"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("hybrid ranking") && page.contains("text-embedding-3-small, 256 dimensions"), "the page says how it ranked");
+
+    // A model the vendor refuses: the index is built lexically and says why.
+    assert_eq!(set(&key_id, "missing-embedder", &w.owner).await.unwrap().status(), StatusCode::SEE_OTHER);
+    index_ready(&w, 1).await;
+    let record = w.app.stores.primary.kb_index(&pid, 1).await.unwrap().unwrap();
+    assert_eq!(record.vector_model, None);
+    assert!(record.error.as_deref().unwrap_or_default().contains("no vector search for this release"), "{record:?}");
+    assert_eq!(search(&w, misspelt.clone()).await.1["ranking"], "lexical");
+
+    // A key of no one's: refused with the form's message, nothing changed.
+    assert_eq!(set("no-such-key", "text-embedding-3-small", &w.owner).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(w.app.stores.primary.kb_settings(&pid).await.unwrap().embedding_model, "missing-embedder");
+
+    // Off again: words only.
+    assert_eq!(set("", "", &w.owner).await.unwrap().status(), StatusCode::SEE_OTHER);
+    index_ready(&w, 1).await;
+    assert_eq!(w.app.stores.primary.kb_index(&pid, 1).await.unwrap().unwrap().vector_model, None);
+    assert_eq!(search(&w, misspelt).await.1["ranking"], "lexical");
+    w.app.shutdown().await;
+}

@@ -2,11 +2,14 @@
 // page, its preview turned into drafts, drafts submitted and published as release 1, the entry
 // read as a schema tree, searched on the search page once the index job has built it, a deletion
 // published as release 2, rolled back (release 3), and the release searched by an agent through
-// the MCP server with a `read` API key made on the project's settings page.
+// the MCP server with a `read` API key made on the project's settings page. Then vector search
+// (an embedding key on the fake vendor, chosen on the search page) and a playground turn grounded
+// on the knowledge base.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
+  addProvider,
   createProject,
   ensureAdmin,
   flashText,
@@ -23,6 +26,7 @@ import {
 
 const TIMEOUT = { timeout: 240_000 };
 const SLUG = `kb-${hex(4)}`;
+const FAKE_LLM = (process.env.ED_FAKE_LLM_URL ?? '').replace(/\/+$/, '');
 
 let browser;
 let shots;
@@ -55,8 +59,8 @@ function spec() {
 }
 
 /** Submits every open draft of the "mine" list, then publishes them all as the owner. */
-async function submitAndPublish(p, summary) {
-  await p.goto(url(`/projects/${SLUG}/kb/drafts?list=mine`));
+async function submitAndPublish(p, summary, slug = SLUG) {
+  await p.goto(url(`/projects/${slug}/kb/drafts?list=mine`));
   const links = await p.locator('[data-testid=kb-draft-link]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   for (const href of [...new Set(links)]) {
     await p.goto(url(href));
@@ -64,7 +68,7 @@ async function submitAndPublish(p, summary) {
     const flash = await press(p, '[data-testid=submit-draft]');
     assert.match(flash, /submitted|review/i, flash);
   }
-  await p.goto(url(`/projects/${SLUG}/kb/drafts?list=review`));
+  await p.goto(url(`/projects/${slug}/kb/drafts?list=review`));
   assert.ok(await p.locator('form[data-testid=kb-publish-form]').count(), (await p.locator('main').innerText()).slice(0, 600));
   for (const box of await p.locator('[data-testid=publish-check]').all()) await box.check();
   await p.fill('form[data-testid=kb-publish-form] [name=summary]', summary);
@@ -148,6 +152,62 @@ test('knowledge base: import, review, publish, read, search, roll back, MCP', TI
     const found = await rpc({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'search_kb', arguments: { query: 'delete a shipment' } } });
     return found.result.structuredContent.release === 3 && found.result.structuredContent.hits[0]?.key?.name === 'DELETE /shipments/{id}';
   }, { timeoutMs: 60_000 });
+  assert.deepEqual(problems.pageErrors, []);
+  await context.close();
+});
+
+test('knowledge base: search by meaning with an embedding key, and a playground turn grounded on it', TIMEOUT, async () => {
+  assert.ok(FAKE_LLM, 'ED_FAKE_LLM_URL is not set: scripts/test.sh starts the fake vendor (scripts/services.sh fake_llm_start)');
+  const slug = `kbv-${hex(4)}`;
+  const context = await newContext(browser, { viewport: { width: 1400, height: 900 } });
+  const p = await context.newPage();
+  const problems = watchPage(p);
+  await ensureAdmin(p);
+  await createProject(p, { name: 'Shop vectors', slug });
+  await p.goto(url(`/projects/${slug}/kb/imports`));
+  await p.selectOption('form[data-testid=kb-upload-form] select[name=format]', 'openapi');
+  await p.setInputFiles('form[data-testid=kb-upload-form] input[type=file]', { name: 'shop.json', mimeType: 'application/json', buffer: Buffer.from(spec()) });
+  await submitForm(p, 'form[data-testid=kb-upload-form]');
+  await poll(async () => (await p.locator('form[data-testid=kb-apply-form]').count()) > 0 || (await p.reload(), false), { timeoutMs: 60_000 });
+  await submitForm(p, 'form[data-testid=kb-apply-form]');
+  assert.match(await submitAndPublish(p, 'Shop API', slug), /Release 1/);
+
+  // A misspelt question: words alone find nothing.
+  const misspelt = url(`/projects/${slug}/kb/search?q=${encodeURIComponent('refnd an ordr')}`);
+  await p.goto(misspelt);
+  await poll(async () => /by words only/.test(await p.locator('[data-testid=kb-vector-status]').innerText()) || (await p.reload(), false), { timeoutMs: 60_000 });
+  assert.equal(await p.locator('[data-testid=kb-hit]').count(), 0);
+
+  // An embedding key on the fake vendor, chosen on the search page: the release is re-indexed.
+  await p.goto(url(`/projects/${slug}/providers`));
+  await addProvider(p, { name: 'Embedder', vendor: 'openai', baseUrl: `${FAKE_LLM}/v1`, apiKey: 'sk-e2e-embed-1', model: 'gpt-4o-mini' });
+  await p.goto(url(`/projects/${slug}/kb/search`));
+  const form = 'form[data-testid=kb-embeddings-form]';
+  const key = await p.locator(`${form} select[name=key_id] option`, { hasText: 'Embedder' }).first().getAttribute('value');
+  await p.selectOption(`${form} select[name=key_id]`, key);
+  await p.fill(`${form} [name=model]`, 'text-embedding-3-small');
+  assert.match(await submitForm(p, form), /Vector search on/);
+  await p.goto(misspelt);
+  await poll(async () => /by meaning/.test(await p.locator('[data-testid=kb-vector-status]').innerText()) || (await p.reload(), false), {
+    timeoutMs: 60_000,
+    describe: async () => p.locator('[data-testid=kb-vector]').innerText(),
+  });
+  assert.match(await p.locator('[data-testid=kb-answered-by]').innerText(), /hybrid ranking/);
+  assert.match(await p.locator('[data-testid=kb-hit]').first().innerText(), /POST\s+\/orders\/\{id\}\/refund/);
+  await p.screenshot({ path: join(shots, `kb-vector-search-${MODE}.png`), fullPage: true });
+
+  // The playground, grounded: the pane names the entries the system prompt got.
+  await p.goto(url(`/projects/${slug}/playground`));
+  await poll(async () => (await p.getAttribute('[data-testid=playground]', 'data-hydrated')) === 'true', { describe: () => problems.describe() });
+  await p.check('[data-testid=playground-ground]');
+  await p.fill('[data-testid=playground-input]', 'How do I refund an order?');
+  await p.click('[data-testid=playground-send]');
+  await poll(async () => (await p.locator('[data-testid=pane-a-grounded]').count()) > 0 && (await p.getAttribute('[data-testid=pane-a]', 'data-status')) === 'done', {
+    timeoutMs: 30_000,
+    describe: async () => `${await p.locator('[data-testid=playground]').innerText()}\n${problems.describe()}`,
+  });
+  assert.match(await p.locator('[data-testid=pane-a-grounded]').innerText(), /Grounded on knowledge base release 1: POST \/orders\/\{id\}\/refund/);
+  await p.screenshot({ path: join(shots, `kb-grounded-playground-${MODE}.png`), fullPage: true });
   assert.deepEqual(problems.pageErrors, []);
   await context.close();
 });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createProject, ensureAdmin, hex, MODE, newContext, poll, submitForm, url, useBrowser, watchPage } from './support.mjs';
+import { addProvider, createProject, ensureAdmin, hex, MODE, newContext, poll, submitForm, url, useBrowser, watchPage } from './support.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
 const FAKE_LLM = (process.env.ED_FAKE_LLM_URL ?? '').replace(/\/+$/, '');
@@ -17,17 +17,6 @@ useBrowser((b, dir) => {
   browser = b;
   shots = dir;
 });
-
-async function addProvider(p, { name, vendor, baseUrl, apiKey, model }) {
-  const form = 'form[data-testid=add-provider]';
-  await p.fill(`${form} [name=name]`, name);
-  await p.selectOption(`${form} select[name=vendor]`, vendor);
-  await p.fill(`${form} [name=base_url]`, baseUrl);
-  await p.fill(`${form} [name=api_key]`, apiKey);
-  await p.fill(`${form} [name=default_model]`, model);
-  const message = await submitForm(p, form);
-  assert.match(message, /saved/i, `provider ${name}: ${message}`);
-}
 
 const status = (p, pane) => p.getAttribute(`[data-testid=pane-${pane}]`, 'data-status');
 

@@ -319,3 +319,15 @@ export async function createProject(page, { name, slug, adminEmail = ADMIN.email
     await liftProjectLimit(page, adminEmail);
   }
 }
+
+/** Adds a provider key on the providers page open in `p` (a project's or the admin's). */
+export async function addProvider(p, { name, vendor, baseUrl, apiKey, model }) {
+  const form = 'form[data-testid=add-provider]';
+  await p.fill(`${form} [name=name]`, name);
+  await p.selectOption(`${form} select[name=vendor]`, vendor);
+  await p.fill(`${form} [name=base_url]`, baseUrl);
+  await p.fill(`${form} [name=api_key]`, apiKey);
+  await p.fill(`${form} [name=default_model]`, model);
+  const message = await submitForm(p, form);
+  if (!/saved/i.test(message)) throw new Error(`provider ${name}: ${message}`);
+}

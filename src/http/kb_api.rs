@@ -42,8 +42,8 @@ async fn search_kb(State(state): State<AppState>, headers: HeaderMap, body: Byte
         Err(e) => return api_error::api_error(StatusCode::BAD_REQUEST, "invalid", format!("the request body is not a search: {e}")),
     };
     let services = &state.services;
-    match search::search_project(&services.stores, &services.kb_indexes, &key.project_id, &input).await {
-        Ok(r) => Json(json!({ "release": r.release, "took_ms": r.took_ms, "hits": r.hits })).into_response(),
+    match search::search_project(services, &key.project_id, &input).await {
+        Ok(r) => Json(json!({ "release": r.release, "ranking": r.ranking, "took_ms": r.took_ms, "hits": r.hits })).into_response(),
         Err(e) => api_error::service_error(ROUTE, e),
     }
 }

@@ -102,7 +102,7 @@ async fn call_tool(state: &AppState, key: &KeyPrincipal, name: &str, args: &Valu
                 kinds: args.get("kinds").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default(),
                 tags: args.get("tags").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default(),
             };
-            match search::search_project(&state.services.stores, &state.services.kb_indexes, &key.project_id, &input).await {
+            match search::search_project(&state.services, &key.project_id, &input).await {
                 Ok(r) => {
                     let text = match r.release {
                         None => "The knowledge base has no published release with an index yet.".to_owned(),
@@ -112,7 +112,7 @@ async fn call_tool(state: &AppState, key: &KeyPrincipal, name: &str, args: &Valu
                             format!("Release {n}, {} matches:\n\n{}", r.hits.len(), parts.join("\n\n"))
                         }
                     };
-                    Ok(tool_result(text, json!({"release": r.release, "hits": r.hits}), false))
+                    Ok(tool_result(text, json!({"release": r.release, "ranking": r.ranking, "hits": r.hits}), false))
                 }
                 Err(services::ServiceError::Invalid(m)) => Ok(tool_result(m.clone(), json!({"error": m}), true)),
                 Err(e) => Err(unavailable(e)),

@@ -10,7 +10,7 @@ use services::{
 };
 
 pub struct ParseImport(pub Stores);
-pub struct BuildIndex(pub Stores);
+pub struct BuildIndex(pub services::AppServices);
 
 #[async_trait]
 impl JobHandler for ParseImport {

@@ -122,6 +122,7 @@ fn router(shared: Shared) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(openai_chat))
         .route("/v1/messages", post(anthropic_messages))
+        .route("/v1/embeddings", post(openai_embeddings))
         .route("/v1/models", get(models))
         .route("/stats", get(stats))
         .with_state(shared)
@@ -269,6 +270,35 @@ async fn openai_chat(State(shared): State<Shared>, headers: HeaderMap, body: Byt
     events.push(format!("data: {last}\n\n"));
     events.push("data: [DONE]\n\n".to_owned());
     sse(&shared, events, gap_for(&shared, &ask.model))
+}
+
+/// OpenAI's embeddings endpoint: each input embedded with the deterministic test embedding
+/// (hashed character trigrams, `kb_index::testdata::test_embedding`), so similar spellings get
+/// similar vectors. One token per word. Key and model refusals as for chat.
+async fn openai_embeddings(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    shared.counters.requests.fetch_add(1, Ordering::SeqCst);
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return openai_error(StatusCode::BAD_REQUEST, "invalid_request_error", "The body is not JSON.");
+    };
+    let model = body["model"].as_str().unwrap_or_default().to_owned();
+    let key = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if let Some((status, code, _, message)) = refusal(key, &model) {
+        return openai_error(status, code, &message);
+    }
+    let inputs: Vec<String> = match &body["input"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) if items.iter().all(Value::is_string) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => return openai_error(StatusCode::BAD_REQUEST, "invalid_request_error", "'input' must be a string or an array of strings."),
+    };
+    let tokens: u64 = inputs.iter().map(|t| words(t)).sum();
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": kb_index::testdata::test_embedding(t)}))
+        .collect();
+    shared.counters.finished.fetch_add(1, Ordering::SeqCst);
+    Json(json!({"object": "list", "data": data, "model": model, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}))
+        .into_response()
 }
 
 async fn anthropic_messages(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {

@@ -57,7 +57,7 @@ pub async fn start_turn(services: &AppServices, ctx: &RequestContext, access: &P
     let grounding = match call.ground_on_kb {
         true => {
             let question = call.messages.iter().rev().find(|t| t.role == "user").map(|t| t.content.as_str()).unwrap_or_default();
-            Some(grounding::retrieve(&services.stores, &services.kb_indexes, &access.id, question, GROUNDING_ENTRIES).await?)
+            Some(grounding::retrieve(services, &access.id, question, GROUNDING_ENTRIES).await?)
         }
         false => None,
     };

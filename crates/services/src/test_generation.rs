@@ -5,7 +5,7 @@
 use crate::{
     authz::{self, ProjectAccess},
     context::RequestContext,
-    kb::{grounding, search::IndexCache},
+    kb::grounding,
     llm_gateway::{KeyChoice, LlmUse},
     provider_keys::KeyCipher,
     testcases::{self, CaseInput},
@@ -141,12 +141,8 @@ const PROMPT_KB_ENTRIES: usize = 8;
 /// The prompt shown (and editable) before generating: recent traces (names, inputs, outputs,
 /// errors first), the knowledge-base entries nearest to them (named, so the person sees which)
 /// and the project's personas, asking for JSON the parser below reads.
-pub async fn generation_prompt(
-    stores: &Stores,
-    kb_indexes: &IndexCache,
-    ctx: &RequestContext,
-    slug: &str,
-) -> ServiceResult<(ProjectAccess, String)> {
+pub async fn generation_prompt(services: &AppServices, ctx: &RequestContext, slug: &str) -> ServiceResult<(ProjectAccess, String)> {
+    let stores = &services.stores;
     let access = authz::project_by_slug(stores.primary.as_ref(), ctx, slug, ProjectRole::Editor).await?;
     let project_id = &access.id;
     let now_ns = crate::clock::now_ms() as u64 * 1_000_000;
@@ -164,7 +160,7 @@ pub async fn generation_prompt(
     }
     // What the traces are about, as a search query: their names and inputs.
     let about: String = traces.iter().map(|t| format!("{} {} ", t.name, t.input.as_deref().unwrap_or(""))).collect();
-    let grounding = grounding::retrieve(stores, kb_indexes, project_id, &about, PROMPT_KB_ENTRIES).await?;
+    let grounding = grounding::retrieve(services, project_id, &about, PROMPT_KB_ENTRIES).await?;
     let kb_section = match grounding.block.is_empty() {
         true => String::new(),
         false => format!(

@@ -94,9 +94,11 @@ macro_rules! draft_set {
 }
 
 pub mod sql {
-    pub const SETTINGS: &str = "SELECT require_other_approver FROM kb_settings WHERE project_id = $1";
-    pub const SAVE_SETTINGS: &str = "INSERT INTO kb_settings (project_id, require_other_approver) VALUES ($1, $2) \
-                                     ON CONFLICT (project_id) DO UPDATE SET require_other_approver = excluded.require_other_approver";
+    pub const SETTINGS: &str = "SELECT require_other_approver, embedding_key_id, embedding_model FROM kb_settings WHERE project_id = $1";
+    pub const SAVE_SETTINGS: &str = "INSERT INTO kb_settings (project_id, require_other_approver, embedding_key_id, embedding_model) \
+                                     VALUES ($1, $2, $3, $4) ON CONFLICT (project_id) DO UPDATE SET \
+                                     require_other_approver = excluded.require_other_approver, \
+                                     embedding_key_id = excluded.embedding_key_id, embedding_model = excluded.embedding_model";
 
     pub const DRAFT: &str = concat!("SELECT ", draft_columns!(), " FROM kb_drafts d WHERE d.project_id = $1 AND d.id = $2");
     pub const DRAFT_EXISTS: &str = "SELECT COUNT(*) FROM kb_drafts WHERE project_id = $1 AND id = $2";
@@ -805,9 +807,15 @@ macro_rules! impl_kb_repo {
             impl KbRepo for $store {
                 async fn kb_settings(&self, project_id: &services::ports::ProjectId) -> StoreResult<KbSettings> {
                     let project_id = project_id.as_str();
-                    let stored: Option<bool> =
-                        sqlx::query_scalar(sql::SETTINGS).bind(project_id).fetch_optional(&self.pool).await.map_err(db_err)?;
-                    Ok(stored.map(|require_other_approver| KbSettings { require_other_approver }).unwrap_or_default())
+                    let stored: Option<(bool, Option<String>, String)> =
+                        sqlx::query_as(sql::SETTINGS).bind(project_id).fetch_optional(&self.pool).await.map_err(db_err)?;
+                    Ok(stored
+                        .map(|(require_other_approver, embedding_key_id, embedding_model)| KbSettings {
+                            require_other_approver,
+                            embedding_key_id,
+                            embedding_model,
+                        })
+                        .unwrap_or_default())
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(project_id = %project_id))]
@@ -816,6 +824,8 @@ macro_rules! impl_kb_repo {
                     sqlx::query(sql::SAVE_SETTINGS)
                         .bind(project_id)
                         .bind(settings.require_other_approver)
+                        .bind(&settings.embedding_key_id)
+                        .bind(&settings.embedding_model)
                         .execute(&self.pool)
                         .await
                         .map_err(ref_err)?;

@@ -13,8 +13,7 @@ use axum::{
 use domain::kb::{Draft, DraftChange, Entry, EntryKey, EntryKind, Release};
 use serde::Deserialize;
 use services::{
-    kb::{drafts, imports, releases},
-    ports::KbSettings,
+    kb::{drafts, embeddings as kb_embeddings, imports, releases},
     ServiceError,
 };
 use tower_sessions::Session;
@@ -281,7 +280,7 @@ pub async fn settings(
     Form(f): Form<SettingsForm>,
 ) -> Response {
     let on = f.require_other_approver.is_some_and(|v| !v.is_empty());
-    let r = drafts::set_settings(state.services.stores.primary.as_ref(), &ctx, &slug, KbSettings { require_other_approver: on }).await;
+    let r = drafts::set_review_rule(state.services.stores.primary.as_ref(), &ctx, &slug, on).await;
     let message = |_| {
         if on {
             "Review rule saved: a draft's author can no longer approve it.".to_owned()
@@ -290,6 +289,34 @@ pub async fn settings(
         }
     };
     finish(&session, r, message, &kb_page(&slug, "/imports"), &kb_page(&slug, "/imports")).await
+}
+
+#[derive(Deserialize)]
+pub struct EmbeddingsForm {
+    /// Empty: lexical search only.
+    #[serde(default)]
+    key_id: String,
+    #[serde(default)]
+    model: String,
+}
+
+/// The key and model that embed the index; the active release is re-indexed with them.
+pub async fn embeddings(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(ctx): Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<EmbeddingsForm>,
+) -> Response {
+    let r = kb_embeddings::set(&state.services, &ctx, &slug, &f.key_id, &f.model).await;
+    let message = |s: services::ports::KbSettings| match s.embeddings() {
+        Some((_, model)) => {
+            format!("Vector search on: the index is being rebuilt with {model} embeddings; searches rank hybrid once it is ready.")
+        }
+        None => "Vector search off: searches rank by words only.".to_owned(),
+    };
+    let to = kb_page(&slug, "/search");
+    finish(&session, r, message, &to, &to).await
 }
 
 /// Repeated `choose` (new and changed keys) and `delete` (keys missing from the file), each `kind|name`.

@@ -87,6 +87,7 @@ pub fn routes() -> Routes {
         .post("/projects/{slug}/kb/publish", kb::publish)
         .post("/projects/{slug}/kb/releases/{number}/rollback", kb::rollback)
         .post("/projects/{slug}/kb/settings", kb::settings)
+        .post("/projects/{slug}/kb/embeddings", kb::embeddings)
         .post("/projects/{slug}/kb/imports/{id}/apply", kb::apply_import)
 }
 

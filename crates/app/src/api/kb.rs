@@ -178,8 +178,22 @@ pub struct SearchView {
     /// The release that answered (`None`: no index ready yet, or no query).
     pub release: Option<u64>,
     pub hits: Vec<HitRow>,
+    /// `lexical` or `hybrid`.
+    pub ranking: String,
     pub took_ms: u64,
     pub searched: bool,
+    pub vector: VectorView,
+}
+
+/// The vector side of search: the setting, and what the latest release's index has.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VectorView {
+    pub key_id: String,
+    pub model: String,
+    /// Keys the project may embed with, `(id, label)` (loaded for owners, who change it).
+    pub keys: Vec<(String, String)>,
+    /// The latest release's index record.
+    pub index: Option<KbIndexRecord>,
 }
 
 /// A new entry's template, by kind.
@@ -473,9 +487,35 @@ pub async fn load_kb_search(slug: String, q: String, kind: String) -> Result<Sea
     let (services, ctx) = (services(), request());
     let kind = load::kind(&kind).map(|k| k.as_str().to_owned()).unwrap_or_default();
     let q = q.trim().to_owned();
+    let (access, settings) = services::kb::drafts::settings(services.stores.primary.as_ref(), &ctx, &slug).await.map_err(fail)?;
+    let keys = match access.role == domain::ProjectRole::Owner {
+        true => services::provider_keys::usable(services.stores.primary.as_ref(), &ctx, &slug)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|k| (k.id, format!("{} ({}{})", k.name, k.vendor, if k.project_id.is_none() { ", global" } else { "" })))
+            .collect(),
+        false => Vec::new(),
+    };
+    let vector = VectorView {
+        key_id: settings.embedding_key_id.clone().unwrap_or_default(),
+        model: settings.embedding_model.clone(),
+        keys,
+        index: search::status(&services.stores, &access.id).await.map_err(fail)?,
+    };
     if q.is_empty() {
-        let (access, _) = services::kb::drafts::settings(services.stores.primary.as_ref(), &ctx, &slug).await.map_err(fail)?;
-        return Ok(SearchView { head: load::head(&access, &ctx), q, kind, release: None, hits: Vec::new(), took_ms: 0, searched: false });
+        let head = load::head(&access, &ctx);
+        return Ok(SearchView {
+            head,
+            q,
+            kind,
+            release: None,
+            hits: Vec::new(),
+            ranking: String::new(),
+            took_ms: 0,
+            searched: false,
+            vector,
+        });
     }
     let input = SearchInput {
         query: q.clone(),
@@ -483,15 +523,18 @@ pub async fn load_kb_search(slug: String, q: String, kind: String) -> Result<Sea
         kinds: if kind.is_empty() { Vec::new() } else { vec![kind.clone()] },
         tags: Vec::new(),
     };
-    let (access, result) = search::search(&services.stores, &services.kb_indexes, &ctx, &slug, &input).await.map_err(fail)?;
+    let (access, result) = search::search(&services, &ctx, &slug, &input).await.map_err(fail)?;
+    let ranking = result.ranking_name().to_owned();
     Ok(SearchView {
         head: load::head(&access, &ctx),
         q,
         kind,
         release: result.release,
         hits: result.hits.into_iter().map(|h| HitRow { key: h.key, score: h.score, text: h.text }).collect(),
+        ranking,
         took_ms: result.took_ms,
         searched: true,
+        vector,
     })
 }
 

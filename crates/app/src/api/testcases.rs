@@ -314,8 +314,7 @@ pub async fn load_comparison(slug: String, a: String, b: String) -> Result<Compa
 pub async fn load_generate(slug: String) -> Result<GenerateView, AppError> {
     use super::support::*;
     let (stores, ctx) = (stores(), request());
-    let (access, prompt) =
-        services::test_generation::generation_prompt(&stores, &services().kb_indexes, &ctx, &slug).await.map_err(fail)?;
+    let (access, prompt) = services::test_generation::generation_prompt(&services(), &ctx, &slug).await.map_err(fail)?;
     let keys = load::keys(&stores, &ctx, &slug).await.map_err(fail)?;
     Ok(GenerateView { head: load::head(&access), prompt, keys })
 }

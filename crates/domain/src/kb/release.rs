@@ -52,11 +52,27 @@ pub struct ReleaseHeader {
     pub tables: u64,
 }
 
-/// A project's review rules.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A project's knowledge-base settings: the review rule and the embeddings of its index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KbSettings {
     /// Approvals need someone other than the draft's author.
     pub require_other_approver: bool,
+    /// The provider key whose embeddings give the index its vector side (`None`: lexical only).
+    #[serde(default)]
+    pub embedding_key_id: Option<String>,
+    /// The embedding model of that key (e.g. `text-embedding-3-small`).
+    #[serde(default)]
+    pub embedding_model: String,
+}
+
+impl KbSettings {
+    /// The key and model to embed with, when both are set.
+    pub fn embeddings(&self) -> Option<(&str, &str)> {
+        match (self.embedding_key_id.as_deref(), self.embedding_model.trim()) {
+            (Some(key), model) if !key.is_empty() && !model.is_empty() => Some((key, model)),
+            _ => None,
+        }
+    }
 }
 
 /// A numbered snapshot of a project's knowledge base.

@@ -228,10 +228,16 @@ pub async fn settings(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str
     Ok((access, settings))
 }
 
-/// Change the review rule (owners); audited.
-pub async fn set_settings(store: &dyn PrimaryStore, ctx: &RequestContext, slug: &str, new: KbSettings) -> ServiceResult<()> {
+/// Change the review rule (owners); the other settings stay. Audited.
+pub async fn set_review_rule(
+    store: &dyn PrimaryStore,
+    ctx: &RequestContext,
+    slug: &str,
+    require_other_approver: bool,
+) -> ServiceResult<()> {
     let access = access(store, ctx, slug, ProjectRole::Owner).await?;
     let old = store.kb_settings(&access.id).await?;
+    let new = KbSettings { require_other_approver, ..old.clone() };
     store.set_kb_settings(&access.id, &new).await?;
     let change = Change {
         action: "kb.settings.update",

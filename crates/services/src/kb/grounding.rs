@@ -2,8 +2,8 @@
 //! (the playground's "ground on the KB" switch, AI test generation). Retrieval is the search
 //! the agents use; what was retrieved is named, so the trace and the prompt show it.
 
-use super::search::{search_project, IndexCache, SearchInput, MAX_QUERY_CHARS};
-use crate::{ports::ProjectId, ServiceResult, Stores};
+use super::search::{search_project, SearchInput, MAX_QUERY_CHARS};
+use crate::{ports::ProjectId, AppServices, ServiceResult};
 use domain::playground::Grounded;
 use kb_index::Hit;
 
@@ -21,13 +21,13 @@ pub struct Grounding {
 /// The `k` entries of the project's active knowledge base nearest to `about` (clipped to a
 /// search query's length). No ready index, or no match: an empty grounding, never an error,
 /// so a chat or a generation still works before the first release.
-pub async fn retrieve(stores: &Stores, cache: &IndexCache, project_id: &ProjectId, about: &str, k: usize) -> ServiceResult<Grounding> {
+pub async fn retrieve(services: &AppServices, project_id: &ProjectId, about: &str, k: usize) -> ServiceResult<Grounding> {
     let query = clip(about.trim(), MAX_QUERY_CHARS);
     if query.is_empty() {
         return Ok(render(None, &[]));
     }
     let input = SearchInput { query, k: Some(k), ..SearchInput::default() };
-    let found = search_project(stores, cache, project_id, &input).await?;
+    let found = search_project(services, project_id, &input).await?;
     Ok(render(found.release, &found.hits))
 }
 

@@ -5,6 +5,7 @@
 //! and roll back (the rules are `domain::kb::draft`'s). Every mutation is audited.
 
 pub mod drafts;
+pub mod embeddings;
 pub mod grounding;
 pub mod imports;
 pub mod releases;

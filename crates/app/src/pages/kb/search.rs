@@ -4,6 +4,7 @@
 use super::{kb_header, key_link, param, query};
 use crate::api::kb::{load_kb_search, SearchView};
 use crate::components::flash::{FlashBanner, LoadError};
+use domain::kb::IndexStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -100,7 +101,7 @@ fn page(v: SearchView) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <p class="muted section-gap" data-testid="kb-answered-by">{format!("{} · answered by release {} in {} ms.", super::plural(v.hits.len() as u64, "result", "results"), v.release.unwrap_or(0), v.took_ms)}</p>
+            <p class="muted section-gap" data-testid="kb-answered-by">{format!("{} · answered by release {} ({} ranking) in {} ms.", super::plural(v.hits.len() as u64, "result", "results"), v.release.unwrap_or(0), v.ranking, v.took_ms)}</p>
             <ol class="kb-hits">{hits}</ol>
         }
         .into_any()
@@ -111,6 +112,53 @@ fn page(v: SearchView) -> impl IntoView {
         <FlashBanner />
         {form}
         {results}
+        {vector_card(&v)}
+    }
+}
+
+/// What the latest index ranks by, and (owners) the key and model that embed it.
+fn vector_card(v: &SearchView) -> impl IntoView {
+    let status = match &v.vector.index {
+        None => "No release is indexed yet.".to_owned(),
+        Some(r) => match (r.status, &r.vector_model) {
+            (IndexStatus::Ready, Some(model)) => {
+                format!("Release {}: ranked by words and by meaning ({model}, {} dimensions), fused.", r.release, r.dimensions.unwrap_or(0))
+            }
+            (IndexStatus::Ready, None) => format!("Release {}: ranked by words only (BM25).", r.release),
+            (IndexStatus::Failed, _) => format!("Release {}: the index could not be built.", r.release),
+            _ => format!("Release {}: the index is being built…", r.release),
+        },
+    };
+    let problem = v.vector.index.as_ref().and_then(|r| r.error.clone());
+    let form = (!v.vector.keys.is_empty() || !v.vector.key_id.is_empty()).then(|| {
+        let current = v.vector.key_id.clone();
+        let options = v
+            .vector
+            .keys
+            .iter()
+            .map(|(id, label)| view! { <option value=id.clone() selected=*id == current>{label.clone()}</option> })
+            .collect_view();
+        view! {
+            <form method="post" action=format!("{}/embeddings", v.head.base()) class="form" data-testid="kb-embeddings-form">
+                <label>"Provider key"
+                    <select name="key_id">
+                        <option value="" selected=v.vector.key_id.is_empty()>"None: words only"</option>
+                        {options}
+                    </select>
+                </label>
+                <label>"Embedding model" <input type="text" name="model" value=v.vector.model.clone() placeholder="text-embedding-3-small" maxlength="200" /></label>
+                <p class="muted small">"Saving re-indexes the active release. Only chunks whose text changed since the previous index are embedded again."</p>
+                <div><button class="btn btn-ghost btn-sm" type="submit">"Save and re-index"</button></div>
+            </form>
+        }
+    });
+    view! {
+        <section class="card section-gap" data-testid="kb-vector">
+            <h2>"Vector search"</h2>
+            <p data-testid="kb-vector-status">{status}</p>
+            {problem.map(|p| view! { <p class="banner banner-info" data-testid="kb-vector-problem">{p}</p> })}
+            {form}
+        </section>
     }
 }
 

@@ -152,10 +152,15 @@ pub async fn kb_settings_default_until_saved(store: Arc<dyn PrimaryStore>) {
 
     assert_eq!(store.kb_settings(&crate::pid(&a.id)).await.unwrap(), KbSettings::default());
     assert_eq!(store.kb_settings(&crate::pid("no-such-project")).await.unwrap(), KbSettings::default());
-    let four_eyes = KbSettings { require_other_approver: true };
+    let four_eyes = KbSettings { require_other_approver: true, ..KbSettings::default() };
     store.set_kb_settings(&crate::pid(&a.id), &four_eyes).await.unwrap();
     assert_eq!(store.kb_settings(&crate::pid(&a.id)).await.unwrap(), four_eyes);
     assert_eq!(store.kb_settings(&crate::pid(&b.id)).await.unwrap(), KbSettings::default(), "per project");
+    let embedded =
+        KbSettings { embedding_key_id: Some("key-1".into()), embedding_model: "text-embedding-3-small".into(), ..four_eyes.clone() };
+    store.set_kb_settings(&crate::pid(&a.id), &embedded).await.unwrap();
+    assert_eq!(store.kb_settings(&crate::pid(&a.id)).await.unwrap(), embedded, "the embedding key and model");
+    assert_eq!(embedded.embeddings(), Some(("key-1", "text-embedding-3-small")));
     store.set_kb_settings(&crate::pid(&a.id), &KbSettings::default()).await.unwrap();
     assert_eq!(store.kb_settings(&crate::pid(&a.id)).await.unwrap(), KbSettings::default(), "saved again");
     assert_eq!(store.set_kb_settings(&crate::pid("no-such-project"), &four_eyes).await, Err(StoreError::NotFound));
@@ -715,7 +720,7 @@ pub async fn kb_deleting_a_project_removes_its_knowledge_base(store: Arc<dyn Pri
     let kept = project(store.as_ref(), "kept", &owner).await;
     let users = table("public", "users", "People");
     for p in [&doomed, &kept] {
-        store.set_kb_settings(&crate::pid(&p.id), &KbSettings { require_other_approver: true }).await.unwrap();
+        store.set_kb_settings(&crate::pid(&p.id), &KbSettings { require_other_approver: true, ..KbSettings::default() }).await.unwrap();
         let d = draft(&format!("d-{}", p.name), p, DraftChange::Upsert(users.clone()), &owner.id, NOW);
         store.insert_drafts(std::slice::from_ref(&d)).await.unwrap();
         let r = release(p, 1, &owner.id, vec![ReleaseEntry::new(users.clone(), 1)]);
@@ -737,7 +742,11 @@ pub async fn kb_deleting_a_project_removes_its_knowledge_base(store: Arc<dyn Pri
     assert_eq!(store.kb_import(&crate::pid(&doomed.id), "i-doomed").await.unwrap(), None);
     assert_eq!(store.kb_index(&crate::pid(&doomed.id), 1).await.unwrap(), None);
 
-    assert_eq!(store.kb_settings(&crate::pid(&kept.id)).await.unwrap(), KbSettings { require_other_approver: true }, "other projects stay");
+    assert_eq!(
+        store.kb_settings(&crate::pid(&kept.id)).await.unwrap(),
+        KbSettings { require_other_approver: true, ..KbSettings::default() },
+        "other projects stay"
+    );
     assert!(store.draft(&crate::pid(&kept.id), "d-kept").await.unwrap().is_some());
     assert_eq!(
         store.release(&crate::pid(&kept.id), 1).await.unwrap().unwrap().entries,

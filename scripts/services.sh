@@ -13,7 +13,7 @@
 #   ED_TEST_MAIL_DIR       the sink's maildir: one file per received message under new/
 #
 # Not part of services_start (the e2e step starts it): fake_llm_start, the fake LLM vendor
-# (crates/fake-llm: OpenAI chat completions + Anthropic messages, deterministic streamed replies):
+# (crates/fake-llm: OpenAI chat completions and embeddings + Anthropic messages, deterministic replies):
 #   ED_FAKE_LLM_URL        http://127.0.0.1:<free port>   (OpenAI-style base URL: $ED_FAKE_LLM_URL/v1)
 # and fake_target_start, the fake team application (crates/fake-target):
 #   ED_FAKE_TARGET_URL     http://127.0.0.1:<free port>   (POST /chat; POST /_answer configures it)

@@ -545,3 +545,62 @@ async fn an_embedding_key_gives_the_index_a_vector_side_and_search_ranks_hybrid(
     assert_eq!(search(&w, misspelt).await.1["ranking"], "lexical");
     w.app.shutdown().await;
 }
+
+/// A draft whose entry was changed by another release goes stale: publishing it is refused, and
+/// its author saves it onto the current entry through the edit form (naming the revision they
+/// compared against; a revision that moved again is a conflict), then it publishes.
+#[tokio::test]
+async fn a_stale_draft_is_saved_onto_the_current_entry_and_then_publishes() {
+    let w = world().await;
+    let store = w.app.stores.primary.as_ref();
+    let id = upload(&w, "openapi", "shop.yaml", SPEC.as_bytes().to_vec()).await;
+    assert_eq!(apply_and_publish(&w, &id).await, 1);
+    let key = EntryKey { kind: EntryKind::ApiOperation, name: "POST /orders".into() };
+    let (_, active, _) = releases::entry(store, &w.editor_ctx, SLUG, &key).await.unwrap();
+    let base = active.unwrap();
+    let with_summary = |summary: &str| {
+        let mut e = base.entry.clone();
+        if let domain::kb::Entry::ApiOperation(op) = &mut e {
+            op.summary = summary.into();
+        }
+        e
+    };
+    let late =
+        drafts::create(store, &w.editor_ctx, SLUG, domain::kb::DraftChange::Upsert(with_summary("Place an order (late)"))).await.unwrap();
+    let first =
+        drafts::create(store, &w.owner_ctx, SLUG, domain::kb::DraftChange::Upsert(with_summary("Place an order now"))).await.unwrap();
+    drafts::submit(store, &w.owner_ctx, SLUG, &first.id).await.unwrap();
+    assert_eq!(releases::publish(store, &w.owner_ctx, SLUG, std::slice::from_ref(&first.id), "").await.unwrap().number, 2);
+    let (_, now, _) = releases::entry(store, &w.editor_ctx, SLUG, &key).await.unwrap();
+    let now = now.unwrap().revision;
+    assert_ne!(now, base.revision);
+
+    drafts::submit(store, &w.editor_ctx, SLUG, &late.id).await.unwrap();
+    let refused = releases::publish(store, &w.owner_ctx, SLUG, std::slice::from_ref(&late.id), "").await.unwrap_err();
+    assert!(refused.to_string().contains("update the draft to the current entry"), "{refused}");
+
+    let page = w.editor.get(w.app.url(&format!("/projects/{SLUG}/kb/drafts/{}", late.id))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"kb-stale\"") && page.contains("Save onto the current entry"), "the page offers the rebase");
+
+    let entry = serde_json::to_string(&with_summary("Place an order, paid by card")).unwrap();
+    let late_now = drafts::get(store, &w.editor_ctx, SLUG, &late.id).await.unwrap().1;
+    let save = |onto: String| {
+        let form = [("version", late_now.version.to_string()), ("entry", entry.clone()), ("rebase_onto", onto)];
+        w.editor.post(w.app.url(&format!("/projects/{SLUG}/kb/drafts/{}", late.id))).form(&form).send()
+    };
+    // Compared against the old revision: the entry moved since, nothing is saved.
+    assert_eq!(save(base.revision.to_string()).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(drafts::get(store, &w.editor_ctx, SLUG, &late.id).await.unwrap().1.version, late_now.version, "nothing saved");
+    assert_eq!(save(now.to_string()).await.unwrap().status(), StatusCode::SEE_OTHER);
+    let rebased = drafts::get(store, &w.editor_ctx, SLUG, &late.id).await.unwrap().1;
+    assert_eq!(
+        (rebased.base_revision, rebased.status),
+        (Some(now), domain::kb::DraftStatus::Draft),
+        "onto the current entry, back to draft"
+    );
+    drafts::submit(store, &w.editor_ctx, SLUG, &late.id).await.unwrap();
+    assert_eq!(releases::publish(store, &w.owner_ctx, SLUG, std::slice::from_ref(&late.id), "").await.unwrap().number, 3);
+    let trail = store.list_audit(&services::ports::AuditFilter::default(), None, 500).await.unwrap();
+    assert!(trail.iter().any(|e| e.record.action == "kb.draft.rebase"));
+    w.app.shutdown().await;
+}

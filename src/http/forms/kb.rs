@@ -141,6 +141,10 @@ pub struct EditDraftForm {
     version: String,
     #[serde(default)]
     entry: String,
+    /// Set by the form of a stale draft: the active revision the person compared against
+    /// (`none`: the entry was removed). Saving then moves the draft onto it.
+    #[serde(default)]
+    rebase_onto: Option<String>,
 }
 
 pub async fn edit_draft(
@@ -150,10 +154,13 @@ pub async fn edit_draft(
     Path((slug, id)): Path<(String, String)>,
     Form(f): Form<EditDraftForm>,
 ) -> Response {
+    let store = state.services.stores.primary.as_ref();
+    let onto = f.rebase_onto.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse::<u64>().ok());
     let r = match (f.version.trim().parse::<u64>(), parse_entry(&f.entry, None)) {
-        (Ok(version), Ok(entry)) => {
-            drafts::edit(state.services.stores.primary.as_ref(), &ctx, &slug, &id, version, DraftChange::Upsert(entry)).await
-        }
+        (Ok(version), Ok(entry)) => match onto {
+            Some(onto) => drafts::rebase(store, &ctx, &slug, &id, version, onto, DraftChange::Upsert(entry)).await,
+            None => drafts::edit(store, &ctx, &slug, &id, version, DraftChange::Upsert(entry)).await,
+        },
         (Err(_), _) => Err(invalid("the form lost the draft's version; reload the page and try again")),
         (_, Err(e)) => Err(e),
     };

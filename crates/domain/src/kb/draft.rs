@@ -236,7 +236,8 @@ impl Draft {
     }
 
     /// Like [`Self::save_edit`], and moves the draft onto `active_revision` of the entry: how a
-    /// stale draft is brought up to date with the active entry.
+    /// stale draft is brought up to date with the active entry. Also from review (a stale draft
+    /// cannot be published as it is): it goes back to draft, to be submitted again.
     pub fn rebase(
         &mut self,
         expected_version: u64,
@@ -244,7 +245,16 @@ impl Draft {
         change: DraftChange,
         now_ms: i64,
     ) -> Result<(), KbRuleError> {
-        self.check_edit(expected_version, &change)?;
+        let in_review = self.status == DraftStatus::InReview;
+        if in_review {
+            self.status = DraftStatus::Draft;
+        }
+        if let Err(e) = self.check_edit(expected_version, &change) {
+            if in_review {
+                self.status = DraftStatus::InReview;
+            }
+            return Err(e);
+        }
         self.change = change;
         self.base_revision = active_revision;
         self.touch(DraftStatus::Draft, now_ms);
@@ -603,5 +613,9 @@ mod tests {
         d.rebase(1, Some(4), DraftChange::Upsert(op("/users", "Rebased")), 2).unwrap();
         assert!(!d.is_stale(Some(4)));
         assert_eq!(d.version, 2);
+        // From review too: back to draft, to be submitted again.
+        d.submit(3).unwrap();
+        d.rebase(d.version, Some(5), DraftChange::Upsert(op("/users", "Again")), 4).unwrap();
+        assert_eq!((d.status, d.base_revision), (DraftStatus::Draft, Some(5)));
     }
 }

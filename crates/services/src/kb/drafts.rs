@@ -174,6 +174,41 @@ pub async fn edit(
     Ok(draft)
 }
 
+/// Save a stale draft onto the active entry as it is now (editors and owners): the person saw
+/// revision `onto` of the entry (`None`: it is no longer active) next to their change. When the
+/// entry moved again since, nothing is saved and they are told. Audited.
+pub async fn rebase(
+    store: &dyn PrimaryStore,
+    ctx: &RequestContext,
+    slug: &str,
+    id: &str,
+    expected_version: u64,
+    onto: Option<u64>,
+    change: DraftChange,
+) -> ServiceResult<Draft> {
+    let (access, mut draft) = get(store, ctx, slug, id).await?;
+    can_edit(access.role).map_err(rule)?;
+    if let DraftChange::Upsert(entry) = &change {
+        validate_entry(entry)?;
+    }
+    let active = match store.latest_release(&access.id).await? {
+        Some(r) => store.release_entry(&access.id, r.number, &draft.key).await?.map(|e| e.revision),
+        None => None,
+    };
+    if active != onto {
+        let now = active.map_or_else(|| "no longer in the knowledge base".to_owned(), |r| format!("at revision {r}"));
+        return Err(ServiceError::Conflict(format!(
+            "{} changed again while you edited (it is now {now}); reload the draft and compare again",
+            draft.key
+        )));
+    }
+    let old = draft.clone();
+    draft.rebase(expected_version, active, change, now_ms()).map_err(rule)?;
+    store.update_draft(&draft, old.version).await.map_err(raced("the draft"))?;
+    record(store, ctx, "kb.draft.rebase", &draft, Some(&old)).await?;
+    Ok(draft)
+}
+
 async fn transition(
     store: &dyn PrimaryStore,
     ctx: &RequestContext,

@@ -183,7 +183,9 @@ fn actions(v: &DraftView) -> impl IntoView {
 
 fn edit_form(v: &DraftView) -> impl IntoView {
     let d = &v.row.draft;
-    let editable = v.head.can_edit && d.status.is_editable() && matches!(d.change, DraftChange::Upsert(_));
+    // A stale draft in review can be brought onto the current entry (it could not be published).
+    let open = d.status.is_editable() || (v.stale && d.status.is_open());
+    let editable = v.head.can_edit && open && matches!(d.change, DraftChange::Upsert(_));
     let action = format!("/projects/{}/kb/drafts/{}", v.head.slug, d.id);
     let rows = v.json.lines().count().clamp(8, 40);
     editable.then(|| {
@@ -192,9 +194,13 @@ fn edit_form(v: &DraftView) -> impl IntoView {
                 <summary class="btn btn-ghost">"Edit the draft"</summary>
                 <form method="post" action=action class="form" data-testid="kb-draft-edit-form">
                     <input type="hidden" name="version" value=d.version.to_string() />
+                    {v.stale.then(|| {
+                        let onto = v.active.as_ref().map_or_else(|| "none".to_owned(), |a| a.revision.to_string());
+                        view! { <input type="hidden" name="rebase_onto" value=onto /> }
+                    })}
                     <label>"Entry (JSON)" <textarea name="entry" class="kb-json-input" rows=rows.to_string() spellcheck="false" required>{v.json.clone()}</textarea></label>
                     <p class="muted small">{format!("Saving over version {}: if someone saves it meanwhile, you are told and nothing is lost.", d.version)}</p>
-                    <div><button class="btn btn-primary" type="submit">"Save the draft"</button></div>
+                    <div><button class="btn btn-primary" type="submit">{if v.stale { "Save onto the current entry" } else { "Save the draft" }}</button></div>
                 </form>
             </details>
         }
@@ -218,7 +224,7 @@ fn draft_page(v: DraftView) -> impl IntoView {
         let base = d.base_revision.map_or_else(|| "a new entry".to_owned(), |b| format!("revision {b}"));
         view! {
             <p class="banner banner-bad" role="alert" data-testid="kb-stale">
-                {format!("The active entry changed since this draft was written (written against {base}; the entry is {active}). Publishing it would be refused: withdraw it and draft the change again from the current entry.")}
+                {format!("The active entry changed since this draft was written (written against {base}; the entry is {active}). The changes below compare the draft with the entry as it is now: edit the draft and save it onto the current entry, then submit it again. Published as it is, it would be refused.")}
             </p>
         }
     });

@@ -182,6 +182,27 @@ async fn apply_and_publish(w: &World, id: &str) -> u64 {
     releases::publish(store, &w.owner_ctx, SLUG, &ids, "").await.unwrap().number
 }
 
+/// A provider key of the project on a started fake vendor (OpenAI wire format), made through
+/// the owner's form: the vendor (keep it alive), the project id and the key's id.
+async fn fake_vendor_key(w: &World, name: &str) -> (fake_llm::FakeLlm, services::ports::ProjectId, String) {
+    let fake = fake_llm::FakeLlm::start(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let base_url = fake.openai_base_url();
+    let form = [
+        ("name", name),
+        ("vendor", "openai"),
+        ("base_url", base_url.as_str()),
+        ("api_key", "sk-good-key-123"),
+        ("default_model", "gpt-4o-mini"),
+    ];
+    let res = w.owner.post(w.app.url(&format!("/projects/{SLUG}/providers"))).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let project = w.app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
+    let pid = test_support::pid(&project.id);
+    let key =
+        w.app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap().into_iter().find(|k| k.name == name).expect("the key is saved");
+    (fake, pid, key.id)
+}
+
 #[tokio::test]
 async fn openapi_and_ddl_become_a_searchable_release_through_review() {
     let w = world().await;
@@ -405,20 +426,7 @@ async fn the_playground_and_test_generation_are_grounded_on_the_active_release()
     assert_eq!(apply_and_publish(&w, &spec).await, 1);
     index_ready(&w, 1).await;
 
-    let fake = fake_llm::FakeLlm::start(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let base_url = fake.openai_base_url();
-    let form = [
-        ("name", "Fake OpenAI"),
-        ("vendor", "openai"),
-        ("base_url", base_url.as_str()),
-        ("api_key", "sk-good-key-123"),
-        ("default_model", "gpt-4o-mini"),
-    ];
-    let res = w.owner.post(w.app.url(&format!("/projects/{SLUG}/providers"))).form(&form).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let project = w.app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
-    let pid = test_support::pid(&project.id);
-    let key_id = w.app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap().remove(0).id;
+    let (_fake, pid, key_id) = fake_vendor_key(&w, "Fake OpenAI").await;
 
     let turn = |ground: bool| ChatCall {
         key_id: key_id.clone(),
@@ -494,20 +502,7 @@ async fn an_embedding_key_gives_the_index_a_vector_side_and_search_ranks_hybrid(
     assert_eq!(lexical["ranking"], "lexical");
     assert_eq!(lexical["hits"].as_array().unwrap().len(), 0, "words alone miss a misspelt question: {lexical}");
 
-    let fake = fake_llm::FakeLlm::start(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let base_url = fake.openai_base_url();
-    let form = [
-        ("name", "Embedder"),
-        ("vendor", "openai"),
-        ("base_url", base_url.as_str()),
-        ("api_key", "sk-good-key-123"),
-        ("default_model", "gpt-4o-mini"),
-    ];
-    let res = w.owner.post(w.app.url(&format!("/projects/{SLUG}/providers"))).form(&form).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let project = w.app.stores.primary.project_by_slug(&domain::ProjectSlug::parse(SLUG).unwrap()).await.unwrap().unwrap();
-    let pid = test_support::pid(&project.id);
-    let key_id = w.app.stores.primary.list_provider_keys(Some(&pid)).await.unwrap().remove(0).id;
+    let (_fake, pid, key_id) = fake_vendor_key(&w, "Embedder").await;
     let set = |key: &str, model: &str, who: &Client| {
         let url = w.app.url(&format!("/projects/{SLUG}/kb/embeddings"));
         who.post(url).form(&[("key_id", key.to_owned()), ("model", model.to_owned())]).send()

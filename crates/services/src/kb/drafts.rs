@@ -152,6 +152,22 @@ pub async fn list(
     Ok((access, drafts))
 }
 
+/// The draft `id` for an editor or owner about to save `change` (checked as an entry).
+async fn to_edit(
+    store: &dyn PrimaryStore,
+    ctx: &RequestContext,
+    slug: &str,
+    id: &str,
+    change: &DraftChange,
+) -> ServiceResult<(ProjectAccess, Draft)> {
+    let (access, draft) = get(store, ctx, slug, id).await?;
+    can_edit(access.role).map_err(rule)?;
+    if let DraftChange::Upsert(entry) = change {
+        validate_entry(entry)?;
+    }
+    Ok((access, draft))
+}
+
 /// Save a new version of a draft's change (editors and owners). A save against an older
 /// version is a conflict that names what the other person changed.
 pub async fn edit(
@@ -162,11 +178,7 @@ pub async fn edit(
     expected_version: u64,
     change: DraftChange,
 ) -> ServiceResult<Draft> {
-    let (access, mut draft) = get(store, ctx, slug, id).await?;
-    can_edit(access.role).map_err(rule)?;
-    if let DraftChange::Upsert(entry) = &change {
-        validate_entry(entry)?;
-    }
+    let (_, mut draft) = to_edit(store, ctx, slug, id, &change).await?;
     let old = draft.clone();
     draft.save_edit(expected_version, change, now_ms()).map_err(rule)?;
     store.update_draft(&draft, old.version).await.map_err(raced("the draft"))?;
@@ -186,11 +198,7 @@ pub async fn rebase(
     onto: Option<u64>,
     change: DraftChange,
 ) -> ServiceResult<Draft> {
-    let (access, mut draft) = get(store, ctx, slug, id).await?;
-    can_edit(access.role).map_err(rule)?;
-    if let DraftChange::Upsert(entry) = &change {
-        validate_entry(entry)?;
-    }
+    let (access, mut draft) = to_edit(store, ctx, slug, id, &change).await?;
     let active = match store.latest_release(&access.id).await? {
         Some(r) => store.release_entry(&access.id, r.number, &draft.key).await?.map(|e| e.revision),
         None => None,

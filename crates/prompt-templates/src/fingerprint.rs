@@ -14,11 +14,13 @@
 //!   `[]` are the same "no tools". Array order inside a tool (e.g. `required`) is kept: it can
 //!   be meaningful.
 //!
-//! The canonical JSON is written here rather than by `serde_json::to_string`, whose map order
-//! depends on a crate feature (`preserve_order`) some other crate in the build may enable.
+//! Tools are written by `domain::kb::release::canonical_json` (the knowledge base's content hash uses it
+//! too) rather than by `serde_json::to_string`, whose map order depends on a crate feature
+//! (`preserve_order`) some other crate in the build may enable.
 
 use std::fmt::Write as _;
 
+use domain::kb::release::canonical_json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -67,16 +69,16 @@ pub fn canonical_input(
         None => out.push_str("null"),
     }
     out.push_str(",\"model\":");
-    write_str(&mut out, &model.trim().to_lowercase());
+    out.push_str(&json_string(&model.trim().to_lowercase()));
     out.push_str(",\"temperature\":");
     match temperature {
-        Some(t) => write_str(&mut out, &temperature_text(t)),
+        Some(t) => out.push_str(&json_string(&temperature_text(t))),
         None => out.push_str("null"),
     }
     let _ = write!(out, ",\"template\":\"{template_id}\",\"tools\":");
     match tools.filter(|t| !t.is_null() && t.as_array().is_none_or(|a| !a.is_empty())) {
         Some(Value::Array(list)) => {
-            let mut items: Vec<(&str, String)> = list.iter().map(|t| (tool_name(t), canonical(t))).collect();
+            let mut items: Vec<(&str, String)> = list.iter().map(|t| (tool_name(t), canonical_json(t))).collect();
             items.sort();
             out.push('[');
             for (i, (_, text)) in items.iter().enumerate() {
@@ -87,11 +89,16 @@ pub fn canonical_input(
             }
             out.push(']');
         }
-        Some(other) => out.push_str(&canonical(other)),
+        Some(other) => out.push_str(&canonical_json(other)),
         None => out.push_str("null"),
     }
     out.push('}');
     out
+}
+
+/// A JSON string literal (serde_json's escaping).
+fn json_string(s: &str) -> String {
+    Value::String(s.to_owned()).to_string()
 }
 
 fn temperature_text(t: f64) -> String {
@@ -105,85 +112,6 @@ fn temperature_text(t: f64) -> String {
 fn tool_name(tool: &Value) -> &str {
     let name = tool.get("name").or_else(|| tool.get("function").and_then(|f| f.get("name")));
     name.and_then(Value::as_str).unwrap_or_default()
-}
-
-/// JSON with object keys sorted at every level.
-pub fn canonical(v: &Value) -> String {
-    let mut out = String::with_capacity(256);
-    write_value(&mut out, v);
-    out
-}
-
-fn write_value(out: &mut String, v: &Value) {
-    match v {
-        Value::Object(map) => {
-            out.push('{');
-            // Maps usually iterate sorted already (serde_json's default BTreeMap): no copy then.
-            if map.keys().zip(map.keys().skip(1)).all(|(a, b)| a < b) {
-                write_entries(out, map.iter());
-            } else {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                write_entries(out, entries.into_iter());
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(out, item);
-            }
-            out.push(']');
-        }
-        Value::String(s) => write_str(out, s),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Null => out.push_str("null"),
-    }
-}
-
-fn write_entries<'a>(out: &mut String, entries: impl Iterator<Item = (&'a String, &'a Value)>) {
-    for (i, (k, v)) in entries.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_str(out, k);
-        out.push(':');
-        write_value(out, v);
-    }
-}
-
-/// A JSON string literal, escaped as serde_json does (`\"`, `\\`, `\n`-style short forms,
-/// `\u00XX` for other control characters).
-fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut clean = 0;
-    while let Some(k) = bytes[clean..].iter().position(|b| *b < 0x20 || *b == b'"' || *b == b'\\') {
-        let i = clean + k;
-        // Escaped bytes are ASCII, so `clean..i` lies on character boundaries.
-        out.push_str(s.get(clean..i).unwrap_or_default());
-        match bytes[i] {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            b => {
-                let _ = write!(out, "\\u{b:04x}");
-            }
-        }
-        clean = i + 1;
-    }
-    out.push_str(s.get(clean..).unwrap_or_default());
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -245,14 +173,6 @@ mod tests {
         let none = Fingerprint::of(T, "m", None, None, None);
         assert_eq!(none, Fingerprint::of(T, "m", None, None, Some(&Value::Null)));
         assert_eq!(none, Fingerprint::of(T, "m", None, None, Some(&json!([]))));
-    }
-
-    #[test]
-    fn strings_are_escaped_like_serde_json() {
-        let s = "q\"uote \\ new\nline \u{1} tab\t é 中";
-        let mut out = String::new();
-        write_str(&mut out, s);
-        assert_eq!(out, Value::String(s.to_owned()).to_string());
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub async fn start_upload(
             let name = clean_name(new.dataset_name.as_deref().unwrap_or(&file_name))?;
             let dataset = Dataset {
                 id: new_id(),
-                project_id: (project_id.clone()).into(),
+                project_id: project_id.to_string(),
                 name,
                 rows: 0,
                 size_bytes: 0,
@@ -201,7 +201,7 @@ pub async fn start_upload(
     };
     let import = DatasetImport {
         id: new_id(),
-        project_id: (project_id.clone()).into(),
+        project_id: project_id.to_string(),
         dataset_id: dataset.id.clone(),
         mode: new.mode,
         status: ImportStatus::Uploading,

@@ -26,6 +26,6 @@ pub async fn record(
     quantity: u64,
     time_ms: i64,
 ) -> ServiceResult<()> {
-    let event = UsageEvent { project_id: (project_id.to_owned()).into(), kind: kind.as_str().to_owned(), quantity, time_ms };
+    let event = UsageEvent { project_id: project_id.to_string(), kind: kind.as_str().to_owned(), quantity, time_ms };
     Ok(analytics.record_usage(&[event]).await?)
 }

@@ -93,7 +93,7 @@ pub async fn write(analytics: &dyn AnalyticsStore, quota: &QuotaGate, project_id
     if traces > 0 {
         quota.add(project_id.as_str(), traces);
         let event = domain::UsageEvent {
-            project_id: (project_id.to_owned()).into(),
+            project_id: project_id.to_string(),
             kind: QuotaKind::TracesPerMonth.as_str().to_owned(),
             quantity: traces,
             time_ms: now_ms(),
@@ -157,7 +157,7 @@ impl QuotaGate {
                 if map.len() > 10_000 {
                     map.clear();
                 }
-                map.insert((project_id.to_owned()).into(), e.clone());
+                map.insert(project_id.to_string(), e.clone());
                 e
             }
         };

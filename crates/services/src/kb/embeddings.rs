@@ -70,10 +70,10 @@ pub(crate) async fn for_chunks(
     chunks: &[Chunk],
     previous: Option<&VectorStore>,
     mut progress: impl FnMut(usize, usize),
-) -> ServiceResult<(Embeddings, usize)> {
+) -> ServiceResult<Embeddings> {
     let (mut embeddings, to_embed) = kb_index::vector::reuse(previous, model, chunks);
     if to_embed.is_empty() {
-        return Ok((embeddings, 0));
+        return Ok(embeddings);
     }
     let connection = llm.connect(LlmUse::new(project_id, KeyChoice::Id(key_id), ORIGIN)).await?;
     for (n, batch) in to_embed.chunks(BATCH).enumerate() {
@@ -98,7 +98,7 @@ pub(crate) async fn for_chunks(
         }
         progress((n * BATCH + batch.len()).min(to_embed.len()), to_embed.len());
     }
-    Ok((embeddings, to_embed.len()))
+    Ok(embeddings)
 }
 
 /// The query's vector, when the index was embedded with the model the settings still name.

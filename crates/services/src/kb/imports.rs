@@ -85,7 +85,7 @@ pub async fn start(
     let now = now_ms();
     let import = KbImport {
         id: id.clone(),
-        project_id: (project_id.clone()).into(),
+        project_id: project_id.to_string(),
         format,
         file_name,
         blob_key,
@@ -103,7 +103,7 @@ pub async fn start(
         updated_at_ms: now,
     };
     stores.primary.insert_kb_import(&import).await?;
-    let job = NewJob::new(PARSE_JOB, json!(ImportRef { project_id: (project_id.clone()).into(), import_id: id.clone() }));
+    let job = NewJob::new(PARSE_JOB, json!(ImportRef { project_id: project_id.to_string(), import_id: id.clone() }));
     stores.primary.enqueue_job(&job, now).await?;
     let change = Change {
         action: "kb.import.start",

@@ -67,7 +67,7 @@ pub(crate) async fn enqueue(store: &dyn PrimaryStore, project_id: &ProjectId, re
         updated_at_ms: now,
     };
     store.put_kb_index(&record).await?;
-    let job = NewJob::new(INDEX_JOB, json!(IndexRef { project_id: (project_id.to_owned()).into(), release }));
+    let job = NewJob::new(INDEX_JOB, json!(IndexRef { project_id: project_id.to_string(), release }));
     store.enqueue_job(&job, now).await?;
     Ok(())
 }
@@ -168,12 +168,11 @@ async fn embed(
     let chunks = kb_index::chunk::chunk_entries(entries);
     let previous = ready_index(stores, &IndexCache::default(), project).await?;
     let previous_vectors = previous.as_ref().and_then(|(_, i)| i.vectors());
-    let (embeddings, _) =
-        super::embeddings::for_chunks(services.llm.as_ref(), project, choice, &chunks, previous_vectors, |done, total| {
-            record.done = done as u64;
-            record.total = total as u64;
-        })
-        .await?;
+    let embeddings = super::embeddings::for_chunks(services.llm.as_ref(), project, choice, &chunks, previous_vectors, |done, total| {
+        record.done = done as u64;
+        record.total = total as u64;
+    })
+    .await?;
     Ok(embeddings)
 }
 
